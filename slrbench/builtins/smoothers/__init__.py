@@ -1,0 +1,30 @@
+"""Built-in label smoothers: `none` (one-hot) and `vanilla` (NLA-SLR Eq. 1)."""
+from pydantic import Field
+
+from slrbench import PluginConfig, PluginSpec, hookimpl
+
+
+class OneHotConfig(PluginConfig):
+    pass
+
+
+class VanillaSmoothingConfig(PluginConfig):
+    epsilon: float = Field(0.2, ge=0, lt=1, description="probability mass moved off the true class (Eq. 1)")
+
+
+@hookimpl
+def register_label_smoothers(register):
+    register(PluginSpec(
+        name="none",
+        factory="slrbench.builtins.smoothers.tables:OneHot",
+        config=OneHotConfig,
+        summary="One-hot targets (no smoothing)",
+        requires=("torch",),
+    ))
+    register(PluginSpec(
+        name="vanilla",
+        factory="slrbench.builtins.smoothers.tables:VanillaSmoothing",
+        config=VanillaSmoothingConfig,
+        summary="Uniform label smoothing (Eq. 1): 1-ε on the target, ε/(N-1) elsewhere",
+        requires=("torch",),
+    ))

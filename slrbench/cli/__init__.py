@@ -1,0 +1,1 @@
+"""The command line: one Typer module per command, registered in `app.py`."""

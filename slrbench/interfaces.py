@@ -1,0 +1,131 @@
+"""What each plugin kind's factory receives (a context) and what the object it returns must do.
+
+A factory is called as `factory(config, context)`. The protocols below are the contract that
+`slrbench.testing` checks; torch and pandas types appear only in annotations, so importing this
+module stays cheap.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, Sequence, runtime_checkable
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+    import torch
+
+# Inputs a backbone may ask for, with their layout in a batch of B clips of T frames:
+BACKBONE_INPUTS: dict[str, str] = {
+    "video": "(B, 3, T, H, W) float, RGB in [-1, 1], H = W = video_size",
+    "keypoints": "(B, T, K, 3) float, x and y in heatmap pixels (0..heatmap_size), score in [0, 1]",
+    "heatmaps": "(B, K, T, h, w) float in [-1, 1], h = w = heatmap_size",
+}
+
+SPLITS = ("train", "val", "test")
+MANIFEST_COLUMNS = ("sample_id", "split", "label", "gloss", "video", "keypoints", "start", "end")
+
+
+# --- backbones -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BackboneContext:
+    num_keypoints: int = 63
+    num_frames: int = 64
+    video_size: int = 224
+    heatmap_size: int = 112
+
+
+@runtime_checkable
+class Backbone(Protocol):
+    """A `torch.nn.Module` mapping a dict of inputs to a dict of named (B, C) features."""
+
+    inputs: tuple[str, ...]  # keys of BACKBONE_INPUTS it reads
+    feature_dims: dict[str, int]  # feature name (e.g. "v64", "f") -> C
+
+    def __call__(self, inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]: ...
+
+
+# --- word embedders --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EmbedderContext:
+    cache_dir: Path | None = None  # where an embedder may cache vectors; None: no cache
+
+
+@dataclass(frozen=True)
+class GlossEmbeddings:
+    vectors: np.ndarray  # (N, dim) float32, one row per gloss asked for, in order
+    out_of_vocabulary: tuple[str, ...] = ()  # glosses that fell back to the documented fallback
+
+
+@runtime_checkable
+class WordEmbedder(Protocol):
+    dim: int
+
+    def embed(self, glosses: Sequence[str]) -> GlossEmbeddings: ...
+
+
+# --- label smoothers -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SmootherContext:
+    num_classes: int
+    class_names: tuple[str, ...] | None = None  # None when the benchmark has label indices only
+    embedder: WordEmbedder | None = None  # set when the run names an embedder
+
+
+@runtime_checkable
+class LabelSmoother(Protocol):
+    needs_embedder: bool  # True: building it without `context.embedder` is a usage error
+
+    def target_table(self) -> torch.Tensor:
+        """(N, N) float: row i is the soft target of class i; rows are distributions."""
+        ...
+
+
+# --- mixups ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MixupContext:
+    num_classes: int
+
+
+@dataclass
+class MixedBatch:
+    """A mixed batch; the loss is lam * CE(targets[labels_a]) + (1 - lam) * CE(targets[labels_b])."""
+
+    inputs: dict[str, torch.Tensor]
+    labels_a: torch.Tensor  # (B,) long
+    labels_b: torch.Tensor  # (B,) long
+    lam: float
+
+
+@runtime_checkable
+class Mixup(Protocol):
+    def mix(
+        self, inputs: dict[str, torch.Tensor], labels: torch.Tensor, generator: torch.Generator | None = None
+    ) -> MixedBatch: ...
+
+
+# --- datasets --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DatasetContext:
+    data_root: Path | None = None  # the user's `--data-root`; None for embedded datasets
+
+
+@dataclass(frozen=True)
+class BenchmarkInfo:
+    name: str
+    num_classes: int
+    has_glosses: bool = True  # False when labels are indices only (NMFs-CSL)
+    summary: str = ""
+
+
+@runtime_checkable
+class Dataset(Protocol):
+    benchmarks: dict[str, BenchmarkInfo]
+
+    def manifest(self, benchmark: str) -> pd.DataFrame:
+        """One row per sample with MANIFEST_COLUMNS; labels in [0, num_classes)."""
+        ...
+
+    def class_names(self, benchmark: str) -> list[str] | None:
+        """Gloss of each class index, or None for index-only benchmarks."""
+        ...

@@ -1,0 +1,108 @@
+"""The run plan: `slrbench run` settings and plugin choices from defaults, a TOML file and flags.
+
+Precedence: paper defaults < `--config FILE.toml` < command-line flags and `-o KIND.KEY=VALUE`.
+A TOML file uses the same keys as `-o`: one table per plugin kind (`[smoother]`, with an optional
+`name`) plus top-level run settings (`epochs = 100`). Every problem is collected first and
+reported together, one line each, before anything is built.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from slrbench.config import parse_assignments, validate_options, validation_problems
+from slrbench.errors import OptionsError, SlrbenchError
+from slrbench.kinds import KINDS, resolve_kind
+from slrbench.registry import Registry
+
+PLUGIN_KINDS_OF_A_RUN = ("backbone", "smoother", "mixup", "embedder")  # the dataset follows the benchmark
+
+
+class RunSettings(BaseModel):
+    """Run settings that are not plugin options (paper recipe defaults)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    benchmark: str = Field("synthetic", description="standard benchmark (e.g. wlasl2000); synthetic: the embedded demo")
+    data_root: Optional[Path] = Field(None, description="folder holding the benchmark's annotation files and videos")
+    backbone: str = Field("vknet", description="backbone plugin")
+    smoother: str = Field("lang", description="label smoother plugin")
+    mixup: str = Field("sign", description="mixup plugin")
+    embedder: str = Field("glove", description="word embedder plugin (gloss vectors)")
+    epochs: int = Field(100, ge=1, description="training epochs (cosine schedule over all of them)")
+    batch_size: int = Field(32, ge=1, description="effective (global) batch size")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where to train")
+    crops: Literal[1, 3] = Field(1, description="test views: 1 (central) or 3 (start, middle, end)")
+    seed: int = Field(321, description="random seed")
+    out: Optional[Path] = Field(None, description="run directory; default results/runs/<benchmark>-<time>")
+    resume: bool = Field(False, description="continue the run in --out from its last checkpoint")
+
+
+class RunPlan(BaseModel):
+    settings: RunSettings
+    dataset: str
+    options: dict[str, dict[str, Any]]  # singular kind -> resolved plugin options
+
+    def as_dict(self) -> dict[str, Any]:
+        plugins = {"dataset": self.dataset} | {kind: getattr(self.settings, kind) for kind in PLUGIN_KINDS_OF_A_RUN}
+        return {
+            "settings": self.settings.model_dump(mode="json"),
+            "plugins": {kind: {"name": name, "options": self.options[kind]} for kind, name in plugins.items()},
+        }
+
+
+def split_config_file(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Split a TOML document into run settings and per-kind plugin options (`name` -> setting)."""
+    settings: dict[str, Any] = {}
+    options: dict[str, dict[str, Any]] = {}
+    kinds = {spelling: kind.singular for kind in KINDS for spelling in (kind.name, kind.singular)}
+    for key, value in document.items():
+        if key in kinds and isinstance(value, dict):
+            table = dict(value)
+            if "name" in table:
+                settings[kinds[key]] = table.pop("name")
+            options.setdefault(kinds[key], {}).update(table)
+        else:
+            settings[key] = value
+    return settings, options
+
+
+def resolve_run_plan(
+    registry: Registry,
+    file_document: dict[str, Any],
+    flags: dict[str, Any],
+    assignments: list[str],
+) -> RunPlan:
+    """Merge defaults, the config file and the flags; validate names and options all at once."""
+    kinds = {spelling: kind.singular for kind in KINDS for spelling in (kind.name, kind.singular)}
+    file_settings, options = split_config_file(file_document)
+    for kind, values in parse_assignments(assignments, kinds).items():
+        if "name" in values:
+            flags = {**flags, kind: values.pop("name")}
+        options.setdefault(kind, {}).update(values)
+    problems: list[str] = []
+    try:
+        settings = RunSettings(**{**file_settings, **{k: v for k, v in flags.items() if v is not None}})
+    except ValidationError as error:
+        raise OptionsError(validation_problems(error, "run", RunSettings)) from None
+
+    chosen: dict[str, str] = {kind: getattr(settings, kind) for kind in PLUGIN_KINDS_OF_A_RUN}
+    try:
+        chosen["dataset"] = registry.find_benchmark(settings.benchmark).name
+    except SlrbenchError as error:
+        problems.extend(error.lines())
+    resolved: dict[str, dict[str, Any]] = {}
+    for kind, name in chosen.items():
+        try:
+            config = validate_options(registry.get(kind, name).spec.config, options.get(kind, {}), kind)
+            resolved[kind] = config.model_dump(mode="json")
+        except SlrbenchError as error:
+            problems.extend(error.lines())
+    for kind in sorted(set(options) - set(chosen)):
+        problems.append(f"{kind}: options given, but a run uses no {resolve_kind(kind).singular} plugin")
+    if problems:
+        raise OptionsError(problems)
+    return RunPlan(settings=settings, dataset=chosen["dataset"], options=resolved)
+
