@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from slrbench.cli.output import console, print_json, print_warnings, reporting_errors
@@ -55,11 +56,11 @@ def list_plugins(
 
 def _details(record: dict[str, Any]) -> str:
     available = "" if record["available"] else f"  [red]unavailable: {record['unavailable_reason']}[/]"
-    lines = [f"{record['summary']}  [dim]({record['distribution']} {record['version']})[/]{available}"]
+    lines = [f"{escape(record['summary'])}  [dim]({record['distribution']} {record['version']})[/]{available}"]
     if record.get("benchmarks"):
-        lines.append(f"benchmarks: {', '.join(record['benchmarks'])}")
+        lines.append(f"benchmarks: {escape(', '.join(record['benchmarks']))}")
     for option in record["options"]:
         default = "required" if option["required"] else f"= {option['default']!r}"
         constraints = f" ({option['constraints']})" if option["constraints"] else ""
-        lines.append(f"  [green]{option['name']}[/]: {option['type']} {default}{constraints}  [dim]{option['description']}[/]")
+        lines.append(f"  [green]{option['name']}[/]: {option['type']} {default}{constraints}  [dim]{escape(option['description'])}[/]")
     return "\n".join(lines)
