@@ -34,6 +34,9 @@ def describe_backbone(backbone: Any) -> dict[str, Any]:
     blocks = {
         block_name: sum(p.numel() for p in block.parameters()) for block_name, block in backbone.named_children()
     }
+    direct = sum(p.numel() for p in backbone.parameters(recurse=False))
+    if direct:
+        blocks["(own parameters)"] = direct
     return {
         "parameters": sum(p.numel() for p in parameters),
         "trainable_parameters": sum(p.numel() for p in parameters if p.requires_grad),

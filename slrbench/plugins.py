@@ -76,7 +76,7 @@ def load_plugins(environ: Mapping[str, str] | None = None) -> LoadedPlugins:
     loaded = LoadedPlugins(manager)
     version = _distribution_version(CORE_DISTRIBUTION)
     for module_name in BUILTIN_PLUGIN_MODULES:
-        _register(loaded, importlib.import_module(module_name), module_name, CORE_DISTRIBUTION, version)
+        register_module(loaded, importlib.import_module(module_name), module_name, CORE_DISTRIBUTION, version)
     wanted = selected_distributions(environ)
     found: set[str] = set()
     for entry_point in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
@@ -90,7 +90,7 @@ def load_plugins(environ: Mapping[str, str] | None = None) -> LoadedPlugins:
         except Exception as error:  # any import-time error of third-party code becomes a warning
             loaded.failures.append(LoadFailure(entry_point.name, distribution, f"import failed: {error!r}"))
             continue
-        _register(loaded, module, entry_point.name, distribution, version)
+        register_module(loaded, module, entry_point.name, distribution, version)
     for missing in sorted((wanted or set()) - found):
         loaded.failures.append(
             LoadFailure(missing, missing, f"{LOAD_PLUGINS_ENV} names it, but no installed distribution provides it")
@@ -98,7 +98,8 @@ def load_plugins(environ: Mapping[str, str] | None = None) -> LoadedPlugins:
     return loaded
 
 
-def _register(loaded: LoadedPlugins, module: ModuleType, plugin_name: str, distribution: str, version: str) -> None:
+def register_module(loaded: LoadedPlugins, module: ModuleType, plugin_name: str, distribution: str, version: str) -> None:
+    """Register one module of hook implementations (a notebook can register a plugin this way)."""
     manager = loaded.manager
     if manager.has_plugin(plugin_name):
         other = loaded.sources[plugin_name].distribution

@@ -1,0 +1,97 @@
+"""Every registered plugin, built-in or installed, passes the contract checks of its kind."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from slrbench import testing
+from slrbench.registry import default_registry
+
+
+def registered(kind: str) -> list[str]:
+    return sorted(default_registry().plugins(kind))
+
+
+def test_the_example_plugin_is_among_the_checked_plugins():
+    assert "posegcn" in registered("backbones") and "spelling" in registered("smoothers")
+
+
+@pytest.mark.parametrize("name", registered("backbones"))
+def test_backbone_contract(name):
+    report = testing.check_backbone(name)
+    assert report["parameters"] > 0
+
+
+@pytest.mark.parametrize("name", registered("smoothers"))
+def test_label_smoother_contract(name):
+    testing.check_label_smoother(name)
+
+
+@pytest.mark.parametrize("name", registered("mixups"))
+def test_mixup_contract(name):
+    testing.check_mixup(name)
+
+
+def _gloss_vector_file(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    path = tmp_path / "vectors.npz"
+    glosses = np.array(["cold", "winter", "table", "afternoon"])
+    np.savez(path, glosses=glosses, vectors=rng.normal(size=(4, 8)).astype(np.float32))
+    return path
+
+
+def _manifest_root(tmp_path: Path) -> Path:
+    rows = ["sample_id,split,label,gloss,video,keypoints,start,end"]
+    rows += [f"s{i},{('train', 'val', 'test')[i % 3]},{i % 2},{('cold', 'winter')[i % 2]},v{i}.mp4,,," for i in range(6)]
+    (tmp_path / "manifest.csv").write_text("\n".join(rows) + "\n")
+    return tmp_path
+
+
+# Built-ins that read a file get one here; a third-party plugin is checked with its defaults.
+EMBEDDER_OPTIONS = {"precomputed": lambda tmp: {"path": _gloss_vector_file(tmp)}}
+DATASET_ROOTS = {"manifest": _manifest_root}
+
+
+@pytest.mark.parametrize("name", registered("embedders"))
+def test_word_embedder_contract(name, tmp_path):
+    options = EMBEDDER_OPTIONS.get(name, lambda tmp: {})(tmp_path)
+    report = testing.check_word_embedder(name, options=options)
+    assert report["dim"] > 0
+
+
+@pytest.mark.parametrize("name", registered("datasets"))
+def test_dataset_contract(name, tmp_path):
+    root = DATASET_ROOTS.get(name, lambda tmp: None)(tmp_path)
+    report = testing.check_dataset(name, data_root=root)
+    assert report["benchmarks"]
+
+
+def test_contract_checks_catch_a_broken_smoother():
+    """The checks themselves must fail on a plugin that breaks the rules."""
+    import types
+
+    import torch
+
+    from slrbench import PluginSpec, hookimpl
+    from slrbench.plugins import load_plugins, register_module
+    from slrbench.registry import Registry
+
+    class Unnormalised:
+        needs_embedder = False
+
+        def __init__(self, config, context):
+            self.n = context.num_classes
+
+        def target_table(self):
+            return torch.ones(self.n, self.n)
+
+    module = types.ModuleType("broken_smoother")
+    module.register_label_smoothers = hookimpl(
+        lambda register: register(PluginSpec(name="ones", factory=Unnormalised))
+    )
+    loaded = load_plugins({"SLRBENCH_LOAD_PLUGINS": ""})
+    register_module(loaded, module, "broken-smoother", "test", "0")
+    with pytest.raises(testing.ContractError, match="smoother 'ones': each row must sum to 1"):
+        testing.check_label_smoother("ones", registry=Registry(loaded))

@@ -1,0 +1,109 @@
+"""Options: `-o KIND.KEY=VALUE`, `--config FILE.toml` with the same keys, validation before work."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helpers import run_cli
+from slrbench.config import parse_assignments, parse_value
+from slrbench.errors import UsageError
+
+KINDS = {"smoother": "smoother", "smoothers": "smoother", "backbone": "backbone"}
+RUN = ["run", "--dry-run", "--json", "--benchmark", "manifest", "--backbone", "posegcn", "--smoother", "vanilla",
+       "--mixup", "intra", "--embedder", "precomputed", "-o", "embedder.path=vectors.npz"]
+
+
+@pytest.mark.parametrize("text, value", [
+    ("0.1", 0.1), ("1e-3", 0.001), ("64", 64), ("true", True), ("[1, 2]", [1, 2]), ("lang", "lang"),
+    ('"quoted"', "quoted"), ("some/path.npz", "some/path.npz"),
+])
+def test_values_are_read_as_toml_literals_else_strings(text, value):
+    assert parse_value(text) == value
+
+
+def test_assignments_group_by_singular_kind():
+    parsed = parse_assignments(["smoothers.epsilon=0.1", "smoother.temperature = 2", "backbone.width=32"], KINDS)
+    assert parsed == {"smoother": {"epsilon": 0.1, "temperature": 2}, "backbone": {"width": 32}}
+
+
+@pytest.mark.parametrize("bad", ["epsilon=0.1", "smoother.epsilon", "=1", "smoother.=1"])
+def test_malformed_assignments_are_usage_errors(bad):
+    with pytest.raises(UsageError, match="must look like KIND.KEY=VALUE"):
+        parse_assignments([bad], KINDS)
+
+
+def test_unknown_kind_in_an_assignment():
+    with pytest.raises(UsageError, match="unknown kind 'smoothr'"):
+        parse_assignments(["smoothr.epsilon=1"], KINDS)
+
+
+def test_a_bad_value_prints_one_line_per_field_and_exits_2():
+    result = run_cli(*RUN, "-o", "smoother.epsilon=1.5", "-o", "mixup.alpha=0", "-o", "backbone.widht=8")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: backbone.widht: unknown option; known options: " + ", ".join(_posegcn_options()),
+        "error: smoother.epsilon: must be less than 1 (got 1.5)",
+        "error: mixup.alpha: must be greater than 0 (got 0)",
+    ]
+
+
+def _posegcn_options() -> list[str]:
+    from slrbench.registry import default_registry
+
+    return list(default_registry().get("backbones", "posegcn").spec.config.model_fields)
+
+
+def test_unknown_plugin_names_are_all_reported_with_suggestions():
+    result = run_cli("run", "--dry-run", "--benchmark", "manifst", "--smoother", "vanila", "--backbone", "posegcn",
+                     "--mixup", "intra", "--embedder", "precomputed", "-o", "embedder.path=v.npz")
+    assert result.returncode == 2
+    assert "error: unknown benchmark 'manifst' (did you mean 'manifest'?)" in result.stderr
+    assert "error: unknown smoother 'vanila' (did you mean 'vanilla'?); available: none, vanilla" in result.stderr
+
+
+def test_run_settings_are_validated():
+    result = run_cli(*RUN, "--crops", "2", "--epochs", "0")
+    assert result.returncode == 2
+    assert "error: run.epochs: must be greater than or equal to 1 (got 0)" in result.stderr
+    assert "error: run.crops: must be 1 or 3 (got 2)" in result.stderr
+
+
+def test_config_file_and_flags_agree_and_flags_win(tmp_path):
+    config = tmp_path / "recipe.toml"
+    config.write_text(
+        'benchmark = "manifest"\nepochs = 7\n'
+        '[backbone]\nname = "posegcn"\nwidth = 16\n'
+        '[smoother]\nname = "vanilla"\nepsilon = 0.1\n'
+        '[mixup]\nname = "intra"\n'
+        '[embedder]\nname = "precomputed"\npath = "vectors.npz"\n'
+    )
+    from_file = json.loads(run_cli("run", "--dry-run", "--json", "--config", str(config)).stdout)
+    from_flags = json.loads(run_cli(*RUN, "--epochs", "7", "-o", "backbone.width=16", "-o", "smoother.epsilon=0.1").stdout)
+    assert from_file == from_flags
+    assert from_file["plugins"]["smoother"] == {"name": "vanilla", "options": {"epsilon": 0.1}}
+    assert from_file["plugins"]["dataset"]["name"] == "manifest"
+    overridden = json.loads(run_cli("run", "--dry-run", "--json", "--config", str(config), "--epochs", "3",
+                                    "-o", "smoother.epsilon=0.05").stdout)
+    assert overridden["settings"]["epochs"] == 3
+    assert overridden["plugins"]["smoother"]["options"]["epsilon"] == 0.05
+
+
+def test_config_file_errors_name_the_file(tmp_path):
+    missing = run_cli("run", "--dry-run", "--config", str(tmp_path / "nope.toml"))
+    assert missing.returncode == 2 and f"config file {tmp_path / 'nope.toml'} does not exist" in missing.stderr
+    broken = tmp_path / "broken.toml"
+    broken.write_text("epochs = = 3\n")
+    result = run_cli("run", "--dry-run", "--config", str(broken))
+    assert result.returncode == 2 and f"config file {broken} is not valid TOML" in result.stderr
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text("epoch = 3\n")
+    result = run_cli("run", "--dry-run", "--config", str(unknown))
+    assert "error: run.epoch: unknown option; known options: benchmark" in result.stderr
+
+
+def test_a_real_run_stops_before_training_with_a_clear_message():
+    result = run_cli(*RUN[:1], *RUN[3:])
+    assert result.returncode == 1
+    assert "training is not wired yet" in result.stderr
