@@ -15,11 +15,10 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import torch
 
-# Inputs a backbone may ask for, with their layout in a batch of B clips of T frames:
+# What the data loader provides to a backbone, per batch of B clips of T frames:
 BACKBONE_INPUTS: dict[str, str] = {
     "video": "(B, 3, T, H, W) float, RGB in [-1, 1], H = W = video_size",
     "keypoints": "(B, T, K, 3) float, x and y in heatmap pixels (0..heatmap_size), score in [0, 1]",
-    "heatmaps": "(B, K, T, h, w) float in [-1, 1], h = w = heatmap_size",
 }
 
 SPLITS = ("train", "val", "test")
@@ -37,12 +36,23 @@ class BackboneContext:
 
 @runtime_checkable
 class Backbone(Protocol):
-    """A `torch.nn.Module` mapping a dict of inputs to a dict of named (B, C) features."""
+    """A `torch.nn.Module` mapping a dict of inputs to a dict of named (B, C) features.
 
-    inputs: tuple[str, ...]  # keys of BACKBONE_INPUTS it reads
+    A training step runs `prepare_inputs` on the device first (e.g. keypoints -> heatmaps,
+    NLA-SLR's on-device Gaussians), then the mixup on what it returns, then `forward`.
+    A backbone without `prepare_inputs` receives the loader's inputs as they are.
+    """
+
+    inputs: tuple[str, ...]  # keys of BACKBONE_INPUTS the loader must provide
     feature_dims: dict[str, int]  # feature name (e.g. "v64", "f") -> C
 
     def __call__(self, inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]: ...
+
+
+def prepare_backbone_inputs(backbone: Backbone, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The backbone's on-device input preparation, or the batch itself when it has none."""
+    prepare = getattr(backbone, "prepare_inputs", None)
+    return prepare(batch) if prepare is not None else batch
 
 
 # --- word embedders --------------------------------------------------------------------------

@@ -97,7 +97,7 @@ class Registry:
     def _collect(self, kind: Kind) -> dict[str, RegisteredPlugin]:
         table: dict[str, RegisteredPlugin] = {}
         caller = getattr(self.loaded.manager.hook, kind.hook)
-        for impl in reversed(caller.get_hookimpls()):  # pluggy lists the last registered first
+        for impl in caller.get_hookimpls():  # in registration order: built-ins first
             source = self.loaded.sources[impl.plugin_name]
             staged: list[PluginSpec] = []
             try:

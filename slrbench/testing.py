@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 from slrbench.errors import SlrbenchError
 from slrbench.interfaces import (
     BACKBONE_INPUTS, MANIFEST_COLUMNS, SPLITS, BackboneContext, DatasetContext, EmbedderContext,
-    GlossEmbeddings, MixedBatch, MixupContext, SmootherContext, WordEmbedder,
+    GlossEmbeddings, MixedBatch, MixupContext, SmootherContext, WordEmbedder, prepare_backbone_inputs,
 )
 from slrbench.registry import Registry, default_registry
 
@@ -41,7 +41,7 @@ def example_backbone_inputs(context: BackboneContext, batch_size: int, names: Se
     s, h = context.video_size, context.heatmap_size
     makers = {
         "video": lambda: torch.rand(b, 3, t, s, s, generator=generator) * 2 - 1,
-        "heatmaps": lambda: torch.rand(b, k, t, h, h, generator=generator) * 2 - 1,
+        "heatmaps": lambda: torch.rand(b, k, t, h, h, generator=generator) * 2 - 1,  # as a mixup sees them
         "keypoints": lambda: torch.cat(
             [torch.rand(b, t, k, 2, generator=generator) * h, torch.rand(b, t, k, 1, generator=generator)], dim=-1
         ),
@@ -56,7 +56,8 @@ def check_backbone(
     batch_size: int = 2,
     registry: Registry | None = None,
 ) -> dict[str, Any]:
-    """Build, run forward and backward; features must match `feature_dims`, be finite and trainable."""
+    """Build, prepare inputs, run forward and backward; features must match `feature_dims`, be
+    finite and trainable, and in eval mode be deterministic and independent of the rest of the batch."""
     import torch
 
     registry = registry or default_registry()
@@ -73,7 +74,7 @@ def check_backbone(
 
     batch = example_backbone_inputs(context, batch_size, inputs_needed)
     model.train()
-    features = model(batch)
+    features = model(prepare_backbone_inputs(model, batch))
     _require(isinstance(features, dict) and set(features) == set(dims), label,
              f"forward must return the features {sorted(dims)}, got {sorted(features) if isinstance(features, dict) else type(features).__name__}")
     for feature, tensor in features.items():
@@ -89,8 +90,9 @@ def check_backbone(
 
     model.eval()
     with torch.no_grad():
-        first, again = model(batch), model(batch)
-        alone = model({key: value[:1] for key, value in batch.items()})
+        first = model(prepare_backbone_inputs(model, batch))
+        again = model(prepare_backbone_inputs(model, batch))
+        alone = model(prepare_backbone_inputs(model, {key: value[:1] for key, value in batch.items()}))
     for feature in dims:
         _require(torch.allclose(first[feature], again[feature]), label, f"eval-mode feature '{feature}' is not deterministic")
         _require(torch.allclose(first[feature][:1], alone[feature], atol=1e-4, rtol=1e-3), label,
@@ -139,7 +141,7 @@ def check_mixup(
     label = f"mixup '{name}'"
     mixup = registry.build("mixups", name, dict(options or {}), MixupContext(num_classes=num_classes))
     context = BackboneContext(num_keypoints=5, num_frames=4, video_size=8, heatmap_size=8)
-    inputs = example_backbone_inputs(context, batch_size, tuple(BACKBONE_INPUTS))
+    inputs = example_backbone_inputs(context, batch_size, ("video", "heatmaps", "keypoints"))
     labels = torch.arange(batch_size) % num_classes
     results = [mixup.mix(inputs, labels, torch.Generator().manual_seed(seed)) for seed in (7, 7)]
     for result in results:
