@@ -58,17 +58,22 @@ def prepare_backbone_inputs(backbone: Backbone, batch: dict[str, torch.Tensor]) 
 # --- word embedders --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class EmbedderContext:
-    cache_dir: Path | None = None  # where an embedder may cache vectors; None: no cache
+    device: str = "cpu"  # where a neural embedder (BERT) runs
 
 
 @dataclass(frozen=True)
 class GlossEmbeddings:
     vectors: np.ndarray  # (N, dim) float32, one row per gloss asked for, in order
     out_of_vocabulary: tuple[str, ...] = ()  # glosses that fell back to the documented fallback
+    partially_known: tuple[str, ...] = ()  # multi-word glosses embedded from some of their words only
 
 
 @runtime_checkable
 class WordEmbedder(Protocol):
+    """Gloss -> vector. Load model files lazily (on the first `embed`), so that a cached
+    vocabulary never loads the model; `identity()` (optional) names the model file and options
+    for the on-disk cache (`slrbench.embeddings.cache`), e.g. path, size and modification time."""
+
     dim: int
 
     def embed(self, glosses: Sequence[str]) -> GlossEmbeddings: ...

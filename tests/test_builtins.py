@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from slrbench.embeddings.vocabulary import OutOfVocabularyWarning
 from slrbench.errors import UsageError
 from slrbench.interfaces import DatasetContext, EmbedderContext, MixupContext, SmootherContext
 from slrbench.registry import default_registry
@@ -63,8 +64,9 @@ def test_precomputed_embedder_reads_every_format(tmp_path, suffix):
     else:
         path.write_text(json.dumps({gloss: vector.tolist() for gloss, vector in vectors.items()}))
     embedder = build("embedders", "precomputed", {"path": path}, EmbedderContext())
-    result = embedder.embed(["cold", "winter", "table"])
-    assert np.allclose(result.vectors, [[1, 0], [0.5, 0.5], [0.75, 0.25]])  # unknown: mean of all vectors
+    with pytest.warns(OutOfVocabularyWarning, match="table"):
+        result = embedder.embed(["cold", "winter", "table"])
+    assert np.allclose(result.vectors, [[1, 0], [0.5, 0.5], [0, 0]])  # case-insensitive; unknown: zero
     assert result.out_of_vocabulary == ("table",)
 
 

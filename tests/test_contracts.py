@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embedder_models import train_fasttext, train_word2vec
 from slrbench import testing
 from slrbench.registry import default_registry
 
@@ -50,7 +51,11 @@ def _manifest_root(tmp_path: Path) -> Path:
 
 
 # Built-ins that read a file get one here; a third-party plugin is checked with its defaults.
-EMBEDDER_OPTIONS = {"precomputed": lambda tmp: {"path": _gloss_vector_file(tmp)}}
+EMBEDDER_OPTIONS = {
+    "precomputed": lambda tmp: {"path": _gloss_vector_file(tmp)},
+    "fasttext": lambda tmp: {"path": train_fasttext(tmp)},
+    "word2vec": lambda tmp: {"path": train_word2vec(tmp)},
+}
 DATASET_ROOTS = {"manifest": _manifest_root}
 
 

@@ -7,6 +7,7 @@ from slrbench.cli.describe_cmd import describe
 from slrbench.cli.list_cmd import list_plugins
 from slrbench.cli.plugins_cmd import show_plugins
 from slrbench.cli.run_cmd import run
+from slrbench.cli.similarity_cmd import similarity
 
 app = typer.Typer(
     name="slrbench",
@@ -19,6 +20,7 @@ app.command("list")(list_plugins)
 app.command("plugins")(show_plugins)
 app.command("describe")(describe)
 app.command("run")(run)
+app.command("similarity")(similarity)
 
 
 def main() -> None:

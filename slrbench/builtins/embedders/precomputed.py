@@ -1,8 +1,9 @@
 """Gloss vectors from a file, in the reference implementation's pickle format or .npz / .json.
 
 Pickles are read with an unpickler that accepts only dicts, lists, strings, numbers and numpy
-arrays, so a gloss file cannot run code. A gloss missing from the file (after an exact and then
-a lower-case lookup) gets the mean of all vectors and is reported as out of vocabulary.
+arrays, so a gloss file cannot run code. Glosses are looked up as written, then normalised like
+every word embedder, ignoring case (`slrbench.embeddings.vocabulary`): a gloss the file lacks gets the mean of
+its words that the file has, else the zero vector and a warning.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from typing import Sequence
 import numpy as np
 
 from slrbench.builtins.embedders import PrecomputedConfig
+from slrbench.embeddings.cache import file_identity
+from slrbench.embeddings.vocabulary import embed_with_vocabulary
 from slrbench.errors import UsageError
 from slrbench.interfaces import EmbedderContext, GlossEmbeddings
 
@@ -68,21 +71,22 @@ def write_gloss_vectors(vectors: dict[str, np.ndarray], path: Path) -> None:
 
 
 class PrecomputedEmbedder:
+    name = "precomputed"
+
     def __init__(self, config: PrecomputedConfig, context: EmbedderContext):
+        self.path = config.path
+        self.on_unknown = config.on_unknown
         self.vectors = read_gloss_vectors(config.path)
-        self.lowercase = {gloss.lower(): vector for gloss, vector in self.vectors.items()}
+        self.lowercase = {gloss.lower(): vector for gloss, vector in reversed(self.vectors.items())}
         self.dim = next(iter(self.vectors.values())).shape[0]
-        self.fallback = np.mean(np.stack(list(self.vectors.values())), axis=0)
+
+    def identity(self) -> str:
+        return file_identity(self.path)
 
     def embed(self, glosses: Sequence[str]) -> GlossEmbeddings:
-        rows, missing = [], []
-        for gloss in glosses:
-            vector = self.vectors.get(gloss)
-            if vector is None:
-                vector = self.lowercase.get(gloss.lower())
-            if vector is None:
-                missing.append(gloss)
-                vector = self.fallback
-            rows.append(vector)
-        matrix = np.stack(rows).astype(np.float32) if rows else np.zeros((0, self.dim), np.float32)
-        return GlossEmbeddings(vectors=matrix, out_of_vocabulary=tuple(missing))
+        return embed_with_vocabulary(glosses, self.lookup, self.dim, self.name, self.on_unknown)
+
+    def lookup(self, key: str) -> np.ndarray | None:
+        """As written first, then ignoring case (files keep the dataset's capitalisation)."""
+        vector = self.vectors.get(key)
+        return vector if vector is not None else self.lowercase.get(key.lower())

@@ -1,0 +1,1 @@
+"""Gloss semantics shared by every word embedder: normalisation, lookup, caching, similarity."""
