@@ -84,12 +84,12 @@ class WordEmbedder(Protocol):
 class SmootherContext:
     num_classes: int
     class_names: tuple[str, ...] | None = None  # None when the benchmark has label indices only
-    embedder: WordEmbedder | None = None  # set when the run names an embedder
+    gloss_vectors: np.ndarray | None = None  # (N, dim) from the run's word embedder; None without glosses
 
 
 @runtime_checkable
 class LabelSmoother(Protocol):
-    needs_embedder: bool  # True: building it without `context.embedder` is a usage error
+    needs_embedder: bool  # True: it uses `context.gloss_vectors` and refuses to build without them
 
     def target_table(self) -> torch.Tensor:
         """(N, N) float: row i is the soft target of class i; rows are distributions."""
@@ -100,6 +100,7 @@ class LabelSmoother(Protocol):
 @dataclass(frozen=True)
 class MixupContext:
     num_classes: int
+    gloss_vectors: np.ndarray | None = None  # (N, dim) from the run's word embedder; None without glosses
 
 
 @dataclass
@@ -114,9 +115,26 @@ class MixedBatch:
 
 @runtime_checkable
 class Mixup(Protocol):
+    """Mixes a batch. A mixup with an auxiliary head loss (inter-modality, contrastive) also has
+    `auxiliary_branch(feature_dims) -> AuxiliaryBranch`, whose parameters train with the model
+    and which is dropped at inference."""
+
     def mix(
         self, inputs: dict[str, torch.Tensor], labels: torch.Tensor, generator: torch.Generator | None = None
     ) -> MixedBatch: ...
+
+
+@runtime_checkable
+class AuxiliaryBranch(Protocol):
+    """A `torch.nn.Module` trained beside the heads (NLA-SLR's inter-modality branch)."""
+
+    def loss(self, features: dict[str, torch.Tensor], mixed: MixedBatch, progress: float) -> torch.Tensor:
+        """The weighted auxiliary loss summed over heads; `progress` = epoch / epochs in [0, 1]."""
+        ...
+
+    def after_optimizer_step(self, classifiers: torch.nn.ModuleDict, progress: float) -> None:
+        """Called after every optimizer step with the heads' FC1 layers (Eq. 6)."""
+        ...
 
 
 # --- datasets --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 from slrbench.errors import SlrbenchError
 from slrbench.interfaces import (
     BACKBONE_INPUTS, MANIFEST_COLUMNS, SPLITS, BackboneContext, DatasetContext, EmbedderContext,
-    GlossEmbeddings, MixedBatch, MixupContext, SmootherContext, WordEmbedder, prepare_backbone_inputs,
+    GlossEmbeddings, MixedBatch, MixupContext, SmootherContext, prepare_backbone_inputs,
 )
 from slrbench.registry import Registry, default_registry
 
@@ -100,21 +100,38 @@ def check_backbone(
     return {"parameters": sum(p.numel() for p in model.parameters()), "feature_dims": dims, "inputs": inputs_needed}
 
 
+def example_gloss_vectors(glosses: Sequence[str], dim: int = 16, seed: int = 0):
+    """Deterministic stand-in gloss vectors (N, dim) for contract checks (not semantics)."""
+    import numpy as np
+
+    return np.random.default_rng(seed).normal(size=(len(glosses), dim)).astype(np.float32)
+
+
 def check_label_smoother(
     name: str,
     options: Mapping[str, Any] | None = None,
     class_names: Sequence[str] = EXAMPLE_GLOSSES,
-    embedder: WordEmbedder | None = None,
+    gloss_vectors: Any = None,
     registry: Registry | None = None,
 ) -> dict[str, Any]:
-    """The target table is N x N, non-negative, rows sum to one, and the true class keeps mass."""
+    """The target table is N x N, non-negative, rows sum to one, and the true class keeps mass.
+    A smoother that needs gloss vectors must refuse, with a UsageError, to build without them."""
     import torch
 
     registry = registry or default_registry()
     label = f"smoother '{name}'"
-    context = SmootherContext(num_classes=len(class_names), class_names=tuple(class_names), embedder=embedder)
+    vectors = example_gloss_vectors(class_names) if gloss_vectors is None else gloss_vectors
+    context = SmootherContext(num_classes=len(class_names), class_names=tuple(class_names), gloss_vectors=vectors)
     smoother = registry.build("smoothers", name, dict(options or {}), context)
     _require(isinstance(getattr(smoother, "needs_embedder", None), bool), label, "`needs_embedder` must be a bool")
+    if smoother.needs_embedder:
+        bare = SmootherContext(num_classes=len(class_names), class_names=None, gloss_vectors=None)
+        try:
+            registry.build("smoothers", name, dict(options or {}), bare)
+        except SlrbenchError:
+            pass
+        else:
+            raise ContractError(f"{label}: needs gloss vectors but builds without them; raise a UsageError")
     table = smoother.target_table()
     n = len(class_names)
     _require(isinstance(table, torch.Tensor) and tuple(table.shape) == (n, n), label,
@@ -139,9 +156,9 @@ def check_mixup(
 
     registry = registry or default_registry()
     label = f"mixup '{name}'"
-    mixup = registry.build("mixups", name, dict(options or {}), MixupContext(num_classes=num_classes))
-    context = BackboneContext(num_keypoints=5, num_frames=4, video_size=8, heatmap_size=8)
-    inputs = example_backbone_inputs(context, batch_size, ("video", "heatmaps", "keypoints"))
+    context = MixupContext(num_classes=num_classes, gloss_vectors=example_gloss_vectors(range(num_classes)))
+    mixup = registry.build("mixups", name, dict(options or {}), context)
+    inputs = example_backbone_inputs(BackboneContext(num_keypoints=5, num_frames=4, video_size=8, heatmap_size=8), batch_size, ("video", "heatmaps", "keypoints"))
     labels = torch.arange(batch_size) % num_classes
     results = [mixup.mix(inputs, labels, torch.Generator().manual_seed(seed)) for seed in (7, 7)]
     for result in results:
@@ -158,7 +175,35 @@ def check_mixup(
     first, second = results
     _require(first.lam == second.lam and torch.equal(first.labels_b, second.labels_b), label,
              "the same generator seed must give the same mix")
-    return {"lam": float(first.lam)}
+    report = {"lam": float(first.lam), "auxiliary_branch": False}
+    if hasattr(mixup, "auxiliary_branch"):
+        report["auxiliary_branch"] = _check_auxiliary_branch(mixup, first, num_classes, batch_size, label)
+    return report
+
+
+def _check_auxiliary_branch(mixup: Any, mixed: MixedBatch, num_classes: int, batch_size: int, label: str) -> bool:
+    """The branch's loss is a finite scalar that trains the features and the branch itself."""
+    import torch
+
+    dims = {"v64": 8, "k64": 8, "f": 16}
+    branch = mixup.auxiliary_branch(dims)
+    if branch is None:
+        return False
+    _require(isinstance(branch, torch.nn.Module), label, "auxiliary_branch() must return a torch.nn.Module or None")
+    features = {name: torch.randn(batch_size, dim, requires_grad=True) for name, dim in dims.items()}
+    loss = branch.loss(features, mixed, 0.0)
+    _require(loss.dim() == 0 and bool(torch.isfinite(loss)), label, "the auxiliary loss must be a finite scalar")
+    loss.backward()
+    _require(any(f.grad is not None and bool(f.grad.abs().sum() > 0) for f in features.values()), label,
+             "the auxiliary loss must reach the vision features")
+    classifiers = torch.nn.ModuleDict({name: torch.nn.Linear(dim, num_classes) for name, dim in dims.items()})
+    before = {name: layer.weight.detach().clone() for name, layer in classifiers.items()}
+    branch.after_optimizer_step(classifiers, 0.5)
+    _require(all(torch.isfinite(layer.weight).all() for layer in classifiers.values()), label,
+             "after_optimizer_step() left non-finite classifier weights")
+    _require(all(classifiers[name].weight.shape == before[name].shape for name in dims), label,
+             "after_optimizer_step() changed classifier shapes")
+    return True
 
 
 def check_word_embedder(

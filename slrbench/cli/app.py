@@ -8,6 +8,7 @@ from slrbench.cli.list_cmd import list_plugins
 from slrbench.cli.plugins_cmd import show_plugins
 from slrbench.cli.run_cmd import run
 from slrbench.cli.similarity_cmd import similarity
+from slrbench.cli.smooth_cmd import smooth
 
 app = typer.Typer(
     name="slrbench",
@@ -21,6 +22,7 @@ app.command("plugins")(show_plugins)
 app.command("describe")(describe)
 app.command("run")(run)
 app.command("similarity")(similarity)
+app.command("smooth")(smooth)
 
 
 def main() -> None:

@@ -1,14 +1,14 @@
 """`slrbench similarity`: the nearest glosses of each gloss under a word embedder (Figure 8)."""
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
 
-from slrbench.cli.output import console, print_warnings, reporting_errors
+from slrbench.cli.glosses import benchmark_glosses, embed_with_report
+from slrbench.cli.output import console, reporting_errors
 from slrbench.config import parse_assignments
 from slrbench.errors import UsageError
 from slrbench.kinds import KINDS
@@ -36,23 +36,16 @@ def similarity(
         options = parse_assignments(option or [], spellings)
         if set(options) - {"embedder", "dataset"}:
             raise UsageError(f"options for {', '.join(sorted(set(options) - {'embedder', 'dataset'}))} do not apply here")
-        from slrbench.embeddings.cache import default_cache_dir, embed_glosses
+        from slrbench.embeddings.cache import default_cache_dir
         from slrbench.embeddings.similarity import cosine_matrix, nearest
-        from slrbench.interfaces import DatasetContext, EmbedderContext
         from slrbench.registry import default_registry
 
         registry = default_registry()
-        config = registry.resolve_options("embedders", embedder, options.get("embedder", {}))
+        registry.resolve_options("embedders", embedder, options.get("embedder", {}))  # fail before any work
         if benchmark:
-            dataset = registry.build("datasets", registry.find_benchmark(benchmark).name, options.get("dataset", {}),
-                                     DatasetContext(data_root=data_root))
-            glosses = dataset.class_names(benchmark)
-            if glosses is None:
-                raise UsageError(f"benchmark '{benchmark}' has label indices only, no gloss words to compare")
-        model = registry.build("embedders", embedder, config, EmbedderContext())
-        with console.status(f"embedding {len(glosses)} glosses with '{embedder}'"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # out-of-vocabulary glosses are reported below
-            result, cached = embed_glosses(model, glosses, embedder, None if no_cache else cache_dir or default_cache_dir())
+            glosses = benchmark_glosses(registry, benchmark, data_root, options.get("dataset", {}))
+        result, cached = embed_with_report(registry, embedder, options.get("embedder", {}), glosses,
+                                           None if no_cache else cache_dir or default_cache_dir())
         matrix = cosine_matrix(result.vectors)
         if out:
             from slrbench.embeddings.report import write_similarity_csv
@@ -62,10 +55,6 @@ def similarity(
             from slrbench.embeddings.report import plot_similarity
 
             plot_similarity(matrix, glosses, plot, f"Gloss similarity ({embedder})")
-    if result.out_of_vocabulary:
-        print_warnings([f"out of vocabulary (zero vector): {', '.join(result.out_of_vocabulary)}"])
-    if result.partially_known:
-        print_warnings([f"embedded from some of their words only: {', '.join(result.partially_known)}"])
     table = Table(title=f"nearest glosses ({embedder}, {'cached' if cached else 'computed'})", title_justify="left")
     table.add_column("gloss", style="cyan")
     table.add_column(f"top {top} (cosine)", overflow="fold")

@@ -1,0 +1,32 @@
+"""The head network (NLA-SLR Sec. 3.3): one classifier (FC1) per named backbone feature.
+
+Only FC1 is kept at inference; the auxiliary branches (inter-modality mixup, contrastive) live
+in their own modules (`slrbench.models.inter_modality`) and are dropped.
+"""
+from __future__ import annotations
+
+import re
+
+import torch
+from torch import nn
+
+# Feature names of VKNet start with the stream they come from; other backbones' are "other".
+HEAD_GROUPS = {"v": "video", "k": "keypoint", "f": "joint"}
+GROUP_NAMES = ("video", "keypoint", "joint", "other")
+
+
+def head_group(feature: str) -> str:
+    """`v64` -> video, `k32` -> keypoint, `f` / `f64` -> joint, anything else -> other (Table 10)."""
+    match = re.fullmatch(r"([vkf])\d*", feature)
+    return HEAD_GROUPS[match.group(1)] if match else "other"
+
+
+class HeadNetwork(nn.Module):
+    """FC1 of every head: features {name: (B, D)} -> logits {name: (B, N)}."""
+
+    def __init__(self, feature_dims: dict[str, int], num_classes: int):
+        super().__init__()
+        self.classifiers = nn.ModuleDict({name: nn.Linear(dim, num_classes) for name, dim in feature_dims.items()})
+
+    def forward(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {name: classifier(features[name]) for name, classifier in self.classifiers.items()}

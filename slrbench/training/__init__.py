@@ -1,0 +1,1 @@
+"""Training: schedules (and, later, the trainer, checkpoints and distributed runs)."""
