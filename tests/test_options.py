@@ -60,7 +60,7 @@ def test_unknown_plugin_names_are_all_reported_with_suggestions():
                      "--mixup", "intra", "--embedder", "precomputed", "-o", "embedder.path=v.npz")
     assert result.returncode == 2
     assert "error: unknown benchmark 'manifst' (did you mean 'manifest'?)" in result.stderr
-    assert "error: unknown smoother 'vanila' (did you mean 'vanilla'?); available: none, vanilla" in result.stderr
+    assert "error: unknown smoother 'vanila' (did you mean 'vanilla'?); available: none, vanilla, lang, spelling" in result.stderr
 
 
 def test_run_settings_are_validated():

@@ -20,7 +20,7 @@ def builtin_registry() -> Registry:
 
 
 def test_builtins_register_through_the_hooks(builtin_registry):
-    assert set(builtin_registry.plugins("smoothers")) == {"none", "vanilla"}
+    assert set(builtin_registry.plugins("smoothers")) == {"none", "vanilla", "lang"}
     assert set(builtin_registry.plugins("mixups")) >= {"none", "intra"}
     assert builtin_registry.get("embedders", "precomputed").distribution == "slrbench"
     assert builtin_registry.find_benchmark("manifest").name == "manifest"
@@ -29,7 +29,7 @@ def test_builtins_register_through_the_hooks(builtin_registry):
 def test_unknown_name_suggests_the_closest_and_lists_the_rest(builtin_registry):
     with pytest.raises(UsageError) as error:
         builtin_registry.get("smoother", "vanila")
-    assert str(error.value) == "unknown smoother 'vanila' (did you mean 'vanilla'?); available: none, vanilla"
+    assert str(error.value) == "unknown smoother 'vanila' (did you mean 'vanilla'?); available: none, vanilla, lang"
 
 
 def test_unknown_benchmark_and_kind_are_usage_errors(builtin_registry):

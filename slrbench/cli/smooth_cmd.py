@@ -1,7 +1,6 @@
 """`slrbench smooth`: a smoother's soft labels for a vocabulary (the N x N target table)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -33,6 +32,8 @@ def smooth(
     with reporting_errors():
         if (glosses_file is None) == (benchmark is None):
             raise UsageError("give either --glosses-file FILE or --benchmark NAME (with --data-root DIR)")
+        if out is not None and out.suffix != ".npy":
+            raise UsageError(f"--out {out}: the target table is written as .npy; name the file *.npy")
         spellings = {spelling: k.singular for k in KINDS for spelling in (k.name, k.singular)}
         options = parse_assignments(option or [], spellings)
         stray = set(options) - {"smoother", "embedder", "dataset"}
@@ -55,7 +56,12 @@ def smooth(
         context = SmootherContext(num_classes=len(names), class_names=tuple(names), gloss_vectors=result.vectors)
         table = registry.build("smoothers", smoother, config, context).target_table()  # (N, N)
         if out:
-            _save_atomically(table.numpy(), out)
+            import numpy as np
+
+            from slrbench.files import atomic_path
+
+            with atomic_path(out) as temporary:
+                np.save(temporary, table.numpy())
     for name in gloss or names[:SHOWN_GLOSSES]:
         row = table[names.index(name)]
         values, indices = row.topk(min(top, len(names)))
@@ -68,11 +74,3 @@ def smooth(
     if out:
         console.print(f"wrote the {len(names)} x {len(names)} target table: {out}")
 
-
-def _save_atomically(array, path: Path) -> None:
-    import numpy as np
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.stem}.{os.getpid()}.partial.npy")
-    np.save(temporary, array)
-    temporary.replace(path)

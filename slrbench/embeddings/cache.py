@@ -14,6 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
+from slrbench.files import atomic_path
 from slrbench.interfaces import GlossEmbeddings, WordEmbedder
 
 
@@ -51,14 +52,12 @@ def embed_glosses(
                     partially_known=tuple(stored["partially_known"].tolist()),
                 ), True
     result = embedder.embed(list(glosses))
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.stem}.{os.getpid()}.partial.npz")
-    np.savez(
-        temporary,
-        glosses=np.array(list(glosses), dtype=str),
-        vectors=result.vectors,
-        out_of_vocabulary=np.array(result.out_of_vocabulary, dtype=str),
-        partially_known=np.array(result.partially_known, dtype=str),
-    )
-    temporary.replace(path)
+    with atomic_path(path) as temporary:
+        np.savez(
+            temporary,
+            glosses=np.array(list(glosses), dtype=str),
+            vectors=result.vectors,
+            out_of_vocabulary=np.array(result.out_of_vocabulary, dtype=str),
+            partially_known=np.array(result.partially_known, dtype=str),
+        )
     return result, False

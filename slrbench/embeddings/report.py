@@ -1,27 +1,22 @@
 """Outputs of `slrbench similarity`: the labelled cosine matrix as CSV and a heatmap (Figure 8)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from slrbench.files import atomic_path
+
 MAX_TICK_LABELS = 60  # beyond this many glosses the axis labels would be unreadable
-
-
-def _temporary(path: Path) -> Path:
-    return path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
 
 
 def write_similarity_csv(similarity: np.ndarray, glosses: Sequence[str], path: Path) -> None:
     """The full N x N cosine matrix with gloss names as row and column labels, written atomically."""
     import pandas as pd
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _temporary(path)
-    pd.DataFrame(similarity, index=list(glosses), columns=list(glosses)).to_csv(temporary, float_format="%.6f")
-    temporary.replace(path)
+    with atomic_path(path) as temporary:
+        pd.DataFrame(similarity, index=list(glosses), columns=list(glosses)).to_csv(temporary, float_format="%.6f")
 
 
 def plot_similarity(similarity: np.ndarray, glosses: Sequence[str], path: Path, title: str) -> None:
@@ -49,8 +44,6 @@ def plot_similarity(similarity: np.ndarray, glosses: Sequence[str], path: Path, 
         axes.set_xlabel(f"{n} glosses (class order)")
     axes.set_title(title)
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _temporary(path)
-    figure.savefig(temporary, dpi=120, format=path.suffix.lstrip(".") or "png")
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=120, format=path.suffix.lstrip(".") or "png")
     plt.close(figure)
-    temporary.replace(path)

@@ -19,6 +19,7 @@ from slrbench.builtins.embedders import PrecomputedConfig
 from slrbench.embeddings.cache import file_identity
 from slrbench.embeddings.vocabulary import embed_with_vocabulary
 from slrbench.errors import UsageError
+from slrbench.files import atomic_path
 from slrbench.interfaces import EmbedderContext, GlossEmbeddings
 
 _SAFE_PICKLE_GLOBALS = {
@@ -64,10 +65,9 @@ def read_gloss_vectors(path: Path) -> dict[str, np.ndarray]:
 
 def write_gloss_vectors(vectors: dict[str, np.ndarray], path: Path) -> None:
     """Write the .npz form (arrays 'glosses' and 'vectors'), atomically."""
-    temporary = path.with_name(path.name + ".partial.npz")
     glosses = np.array(list(vectors), dtype=str)
-    np.savez(temporary, glosses=glosses, vectors=np.stack([np.asarray(v, np.float32) for v in vectors.values()]))
-    temporary.replace(path)
+    with atomic_path(path) as temporary:
+        np.savez(temporary, glosses=glosses, vectors=np.stack([np.asarray(v, np.float32) for v in vectors.values()]))
 
 
 class PrecomputedEmbedder:

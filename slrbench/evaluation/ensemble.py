@@ -1,0 +1,33 @@
+"""From head logits to one score per class (reference: log of the sum of the chosen heads'
+softmaxes; 3-crop averages the softmaxes of the three temporal views)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+
+JOINT_HEADS = ("f64", "f32", "f")  # the reference ensembles the joint heads of VKNet
+
+
+def default_heads(head_names: Sequence[str]) -> list[str]:
+    """The joint heads when the backbone has them, else every head."""
+    joint = [name for name in JOINT_HEADS if name in head_names]
+    return joint or list(head_names)
+
+
+def ensemble_probabilities(view_logits: Sequence[dict[str, torch.Tensor]], heads: Sequence[str]) -> np.ndarray:
+    """Mean over views of Σ_heads softmax(logits): (M, N) float64, rows summing to len(heads)."""
+    missing = [name for name in heads if name not in view_logits[0]]
+    if missing:
+        raise KeyError(f"no head named {', '.join(missing)}; heads: {', '.join(view_logits[0])}")
+    total = None
+    for logits in view_logits:
+        summed = sum(torch.softmax(logits[name].double(), dim=1) for name in heads)
+        total = summed if total is None else total + summed
+    return (total / len(view_logits)).cpu().numpy()
+
+
+def prediction_scores(probabilities: np.ndarray) -> np.ndarray:
+    """The reference's prediction: the log of the summed softmaxes."""
+    return np.log(np.clip(probabilities, 1e-30, None))

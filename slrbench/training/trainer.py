@@ -1,0 +1,162 @@
+"""The training loop: Adam + cosine annealing (the paper's recipe), AMP, gradient accumulation,
+an atomic checkpoint per epoch, best-on-val selection, exact resume and DDP.
+
+One optimizer step = one global batch: each process runs `accumulation` micro-batches
+(`slrbench.training.batching`). After every step the auxiliary branch folds FC2 into FC1 (Eq. 6).
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Protocol
+
+import torch
+
+from slrbench.interfaces import MixedBatch
+from slrbench.training.batching import BatchPlan, micro_batches
+from slrbench.training.checkpoints import (
+    complete_checkpoint, load_checkpoint, random_states, restore_random_states, save_checkpoint,
+)
+from slrbench.training.distributed import World, barrier, broadcast_object
+from slrbench.training.losses import classification_loss
+from slrbench.training.model import SignModel
+
+
+@dataclass(frozen=True)
+class TrainerSettings:
+    epochs: int
+    seed: int
+    lr: float = 1e-3
+    weight_decay: float = 1e-3
+    betas: tuple[float, float] = (0.9, 0.998)
+    precision: str = "fp32"  # or "bf16" (autocast)
+    validate: bool = True  # choose the best epoch on the val split
+
+
+class TrainData(Protocol):
+    num_train_samples: int
+
+    def train_batches(self, index_batches: list[list[int]], epoch: int) -> Iterable[dict[str, Any]]: ...
+
+    def evaluate(self, model: SignModel, split: str, crops: int) -> dict[str, Any]: ...
+
+
+def mixup_generator(seed: int, epoch: int, step: int) -> torch.Generator:
+    """The same mixing for a micro-batch whatever the world size, and after a resume."""
+    return torch.Generator().manual_seed((seed * 1_000_003 + epoch) * 1_000_003 + step)
+
+
+class Trainer:
+    def __init__(self, model: SignModel, mixup: Any, target_table: torch.Tensor, data: TrainData,
+                 settings: TrainerSettings, plan: BatchPlan, world: World, run_dir: Path, device: torch.device,
+                 report: Callable[[str, dict[str, Any]], None]):
+        self.model, self.mixup, self.data = model, mixup, data
+        self.settings, self.plan, self.world, self.run_dir, self.device = settings, plan, world, run_dir, device
+        self.report = report  # (event, values) -> None: progress display and history rows
+        self.target_table = target_table.to(device)
+        self.network = model
+        if world.distributed:
+            self.network = torch.nn.parallel.DistributedDataParallel(
+                model, device_ids=[device.index] if device.type == "cuda" else None)
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr, betas=settings.betas,
+                                          weight_decay=settings.weight_decay)
+        self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=settings.epochs)
+        self.start_epoch, self.best_score, self.history = 0, float("-inf"), []
+
+    # --- state ----------------------------------------------------------------------------------
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.run_dir / "checkpoint"
+
+    def resume(self) -> bool:
+        """Load the last complete checkpoint, if any; returns whether one was found."""
+        folder = complete_checkpoint(self.checkpoint_dir)
+        if folder is None:
+            return False
+        weights, state = load_checkpoint(folder)
+        self.model.load_state_dict(weights)
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        restore_random_states(state["random"])
+        self.start_epoch, self.best_score, self.history = state["epoch"] + 1, state["best_score"], state["history"]
+        return True
+
+    def _save(self, epoch: int) -> None:
+        if not self.world.is_main:
+            return
+        state = {"optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+                 "random": random_states(), "epoch": epoch, "best_score": self.best_score, "history": self.history}
+        save_checkpoint(self.checkpoint_dir, self.model.state_dict(), state)
+
+    # --- training -------------------------------------------------------------------------------
+    def _autocast(self):
+        if self.settings.precision == "bf16":
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def train_epoch(self, epoch: int) -> dict[str, float]:
+        self.network.train()
+        progress = epoch / self.settings.epochs
+        batches = micro_batches(self.data.num_train_samples, self.plan, self.world.rank, self.settings.seed, epoch)
+        accumulation, total_loss, correct, seen = self.plan.accumulation, 0.0, 0, 0
+        self.optimizer.zero_grad(set_to_none=True)
+        for index, batch in enumerate(self.data.train_batches(batches, epoch)):
+            labels = batch["label"].to(self.device)
+            inputs = {key: value.to(self.device, non_blocking=True) for key, value in batch["inputs"].items()}
+            step = index // accumulation
+            micro = step * self.plan.world_size * accumulation + index % accumulation * self.plan.world_size + self.world.rank
+            last_micro = (index + 1) % accumulation == 0
+            sync = contextlib.nullcontext() if last_micro or not self.world.distributed else self.network.no_sync()
+            with sync, self._autocast():
+                prepared = self.model.prepare(inputs)
+                mixed = self.mixup.mix(prepared, labels, mixup_generator(self.settings.seed, epoch, micro))
+                features, logits = self.network(mixed.inputs)
+                loss = classification_loss(logits, self.target_table, mixed)
+                if self.model.branch is not None:
+                    loss = loss + self.model.branch.loss(features, mixed, progress)
+                (loss / accumulation).backward()
+            if last_micro:
+                self.optimizer.step()
+                self.optimizer.zero_grad(set_to_none=True)
+                if self.model.branch is not None:
+                    self.model.branch.after_optimizer_step(self.model.heads.classifiers, progress)
+            total_loss += float(loss.detach()) * len(labels)
+            correct += _mixed_correct(logits, mixed)
+            seen += len(labels)
+            self.report("step", {"epoch": epoch, "step": index + 1, "steps": len(batches),
+                                 "loss": total_loss / max(seen, 1), "train_top1": 100.0 * correct / max(seen, 1)})
+        self.scheduler.step()
+        return {"loss": total_loss / max(seen, 1), "train_top1": 100.0 * correct / max(seen, 1)}
+
+    def fit(self) -> list[dict[str, Any]]:
+        for epoch in range(self.start_epoch, self.settings.epochs):
+            started = time.perf_counter()
+            row: dict[str, Any] = {"epoch": epoch + 1, "lr": self.optimizer.param_groups[0]["lr"]}
+            row.update(self.train_epoch(epoch))
+            if self.settings.validate:
+                val = self.data.evaluate(self.model, "val", crops=1)
+                row.update({"val_top1": val["metrics"].per_instance_top1, "val_top5": val["metrics"].per_instance_top5})
+                score = row["val_top1"]
+            else:
+                score = float(epoch)  # no val split: the last epoch is the best
+            row["seconds"] = round(time.perf_counter() - started, 2)
+            improved = score > self.best_score
+            if improved:
+                self.best_score = score
+                if self.world.is_main:
+                    save_checkpoint(self.run_dir / "best", self.model.inference_state_dict(), {"epoch": epoch})
+            row["best"] = improved
+            self.history.append(row)
+            self._save(epoch)
+            barrier(self.world)
+            self.report("epoch", row)
+        return broadcast_object(self.world, self.history)
+
+
+def _mixed_correct(logits: dict[str, torch.Tensor], mixed: MixedBatch) -> int:
+    """Training top-1 of the summed head logits against the dominant label of each mix."""
+    summed = sum(head.detach().float().softmax(dim=1) for head in logits.values())
+    labels = mixed.labels_a if mixed.lam >= 0.5 else mixed.labels_b
+    return int((summed.argmax(dim=1) == labels).sum())
