@@ -14,7 +14,6 @@ app = typer.Typer(
     name="slrbench",
     help="Benchmark toolkit for isolated sign language recognition (NLA-SLR and plugins).",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 app.command("list")(list_plugins)

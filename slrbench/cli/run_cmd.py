@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from slrbench.cli.completion import benchmark_names, plugin_names
 from slrbench.cli.output import console, print_json, reporting_errors
 from slrbench.config import load_config_file
 from slrbench.errors import SlrbenchError
@@ -18,12 +19,13 @@ from slrbench.runconfig import resolve_run_plan
 
 
 def run(
-    benchmark: Annotated[Optional[str], typer.Option(help="benchmark; default: the embedded synthetic demo")] = None,
+    benchmark: Annotated[Optional[str], typer.Option(help="benchmark; default: the embedded synthetic demo",
+                                                     autocompletion=benchmark_names)] = None,
     data_root: Annotated[Optional[Path], typer.Option(help="folder with the benchmark's annotations and videos")] = None,
-    backbone: Annotated[Optional[str], typer.Option(help="backbone plugin (default vknet)")] = None,
-    smoother: Annotated[Optional[str], typer.Option(help="label smoother plugin (default lang)")] = None,
-    mixup: Annotated[Optional[str], typer.Option(help="mixup plugin (default sign)")] = None,
-    embedder: Annotated[Optional[str], typer.Option(help="word embedder plugin (default glove)")] = None,
+    backbone: Annotated[Optional[str], typer.Option(help="backbone plugin (default vknet)", autocompletion=plugin_names("backbones"))] = None,
+    smoother: Annotated[Optional[str], typer.Option(help="label smoother plugin (default lang)", autocompletion=plugin_names("smoothers"))] = None,
+    mixup: Annotated[Optional[str], typer.Option(help="mixup plugin (default sign)", autocompletion=plugin_names("mixups"))] = None,
+    embedder: Annotated[Optional[str], typer.Option(help="word embedder plugin (default glove)", autocompletion=plugin_names("embedders"))] = None,
     option: Annotated[Optional[list[str]], typer.Option("-o", "--option", help="KIND.KEY=VALUE (repeatable)")] = None,
     config: Annotated[Optional[Path], typer.Option(help="TOML file with the same keys as -o and the run settings")] = None,
     epochs: Annotated[Optional[int], typer.Option(help="training epochs (default 100)")] = None,
