@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from slrbench.cli.glosses import benchmark_glosses, embed_with_report, read_glosses_file
+from slrbench.cli.glosses import benchmark_glosses, embed_with_report, read_glosses_file, uses_gloss_vectors
 from slrbench.cli.output import console, reporting_errors
 from slrbench.config import parse_assignments
 from slrbench.errors import UsageError
@@ -51,9 +51,11 @@ def smooth(
         unknown = [g for g in gloss or [] if g not in names]
         if unknown:
             raise UsageError(f"--gloss {unknown[0]} is not in the vocabulary ({len(names)} glosses)")
-        result, _ = embed_with_report(registry, embedder, options.get("embedder", {}), names,
-                                      cache_dir or default_cache_dir())
-        context = SmootherContext(num_classes=len(names), class_names=tuple(names), gloss_vectors=result.vectors)
+        vectors = None
+        if uses_gloss_vectors(registry.get("smoothers", smoother)):
+            vectors = embed_with_report(registry, embedder, options.get("embedder", {}), names,
+                                        cache_dir or default_cache_dir())[0].vectors
+        context = SmootherContext(num_classes=len(names), class_names=tuple(names), gloss_vectors=vectors)
         table = registry.build("smoothers", smoother, config, context).target_table()  # (N, N)
         if out:
             import numpy as np
@@ -65,7 +67,8 @@ def smooth(
     for name in gloss or names[:SHOWN_GLOSSES]:
         row = table[names.index(name)]
         values, indices = row.topk(min(top, len(names)))
-        shown = Table(title=f"soft label of '{name}' ({smoother}, {embedder})", title_justify="left")
+        source = f"{smoother}, {embedder}" if vectors is not None else smoother
+        shown = Table(title=f"soft label of '{name}' ({source})", title_justify="left")
         shown.add_column("gloss", style="cyan")
         shown.add_column("probability", justify="right")
         for value, index in zip(values.tolist(), indices.tolist()):
