@@ -19,9 +19,18 @@ def test_the_example_plugin_is_among_the_checked_plugins():
     assert "posegcn" in registered("backbones") and "spelling" in registered("smoothers")
 
 
+# Built-in backbones checked at a small width (their defaults are the paper's full size).
+_SMALL_S3D = {"width": 0.125}
+BACKBONE_OPTIONS = {
+    "vknet": _SMALL_S3D, "vknet-64": _SMALL_S3D, "vknet-32": _SMALL_S3D, "video-64": _SMALL_S3D,
+    "video-32": _SMALL_S3D, "keypoint-64": _SMALL_S3D, "keypoint-32": _SMALL_S3D,
+    "timm-frames": {"model": "test_resnet"},
+}
+
+
 @pytest.mark.parametrize("name", registered("backbones"))
 def test_backbone_contract(name):
-    report = testing.check_backbone(name)
+    report = testing.check_backbone(name, options=BACKBONE_OPTIONS.get(name, {}))
     assert report["parameters"] > 0
 
 
@@ -56,7 +65,12 @@ EMBEDDER_OPTIONS = {
     "fasttext": lambda tmp: {"path": train_fasttext(tmp)},
     "word2vec": lambda tmp: {"path": train_word2vec(tmp)},
 }
-DATASET_ROOTS = {"manifest": _manifest_root}
+DATASET_ROOTS = {  # the shared excerpts under their official names (tests/data_roots.py; skips without them)
+    "manifest": _manifest_root,
+    "wlasl": lambda tmp: __import__("data_roots").wlasl_root(tmp),
+    "msasl": lambda tmp: __import__("data_roots").msasl_root(tmp),
+    "nmfs-csl": lambda tmp: __import__("data_roots").nmfs_csl_root(tmp),
+}
 
 
 @pytest.mark.parametrize("name", registered("embedders"))

@@ -1,4 +1,6 @@
-"""Built-in datasets. `manifest` reads any layout described by a manifest CSV."""
+"""Built-in datasets: the standard benchmarks (WLASL, MS-ASL, NMFs-CSL), any layout through a
+manifest CSV, and the embedded synthetic benchmark. Option models and registrations only: the
+readers are imported by the factories on first use."""
 from pathlib import Path
 from typing import Optional
 
@@ -6,12 +8,34 @@ from pydantic import Field
 
 from slrbench import PluginConfig, PluginSpec, hookimpl
 
+WLASL_BENCHMARKS = {"wlasl100": 100, "wlasl300": 300, "wlasl1000": 1000, "wlasl2000": 2000}
+MSASL_BENCHMARKS = {"msasl100": 100, "msasl200": 200, "msasl500": 500, "msasl1000": 1000}
+NMFS_CSL_CLASSES = 1067
+
 
 class ManifestConfig(PluginConfig):
     path: Optional[Path] = Field(
         None, description="manifest CSV; default: manifest.csv at the top of --data-root"
     )
     num_classes: Optional[int] = Field(None, ge=1, description="number of classes; default: largest label + 1")
+
+
+class StandardDatasetConfig(PluginConfig):
+    videos_dir: Optional[Path] = Field(
+        None, description="folder of the videos; default: videos/ under --data-root (see docs/data.md)"
+    )
+
+
+class SyntheticConfig(PluginConfig):
+    seed: int = Field(0, description="generator seed: the same seed gives the same benchmark")
+    num_classes: int = Field(20, ge=4, le=20, description="classes (the first N glosses; the 4 of the look-alike pairs always)")
+    train_per_class: int = Field(24, ge=1, le=200, description="training clips per class")
+    val_per_class: int = Field(6, ge=1, le=200, description="validation clips per class")
+    test_per_class: int = Field(8, ge=1, le=200, description="test clips per class")
+    frame_size: int = Field(64, ge=32, le=256, description="rendered frame width and height in pixels")
+    cache_dir: Optional[Path] = Field(
+        None, description="write the clips (mp4 + keypoints .npy + manifest.csv) here; default: render in memory"
+    )
 
 
 @hookimpl
@@ -23,4 +47,36 @@ def register_datasets(register):
         summary="Any layout, described by a manifest CSV (sample_id, split, label, gloss, video, keypoints, start, end)",
         requires=("pandas",),
         benchmarks=("manifest",),
+    ))
+    register(PluginSpec(
+        name="wlasl",
+        factory="slrbench.builtins.datasets.standard:WlaslDataset",
+        config=StandardDatasetConfig,
+        summary="WLASL (WLASL_v0.3.json, videos/<video_id>.mp4); subset K = the first K glosses",
+        requires=("pandas",),
+        benchmarks=tuple(WLASL_BENCHMARKS),
+    ))
+    register(PluginSpec(
+        name="msasl",
+        factory="slrbench.builtins.datasets.standard:MsaslDataset",
+        config=StandardDatasetConfig,
+        summary="MS-ASL (MSASL_{train,val,test,classes}.json, videos/<youtube id>_<start>_<end>.mp4); subset K = label < K",
+        requires=("pandas",),
+        benchmarks=tuple(MSASL_BENCHMARKS),
+    ))
+    register(PluginSpec(
+        name="nmfs-csl",
+        factory="slrbench.builtins.datasets.standard:NmfsCslDataset",
+        config=StandardDatasetConfig,
+        summary="NMFs-CSL (train.txt / test.txt split lists, 1,067 classes, label indices only)",
+        requires=("pandas",),
+        benchmarks=("nmfs-csl",),
+    ))
+    register(PluginSpec(
+        name="synthetic",
+        factory="slrbench.builtins.datasets.synthetic:SyntheticDataset",
+        config=SyntheticConfig,
+        summary="Embedded demo: procedurally signed glosses with look-alike pairs (no download)",
+        requires=("pandas", "torch"),
+        benchmarks=("synthetic",),
     ))

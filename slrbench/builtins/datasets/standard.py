@@ -1,0 +1,113 @@
+"""The standard benchmarks read from their official annotation files (layouts in docs/data.md).
+
+WLASL: WLASL100/300/1000/2000 = the first K glosses of WLASL_v0.3.json (class index = gloss
+order). MS-ASL: MSASL100/200/500/1000 = the samples with label < K, names from
+MSASL_classes.json. NMFs-CSL: one benchmark of 1,067 classes with label indices only.
+A file holding fewer classes than a benchmark asks for (an excerpt) gives a smaller benchmark
+and a warning in `warnings`, shown by `slrbench data check`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import pandas as pd
+
+from slrbench.builtins.datasets import (
+    MSASL_BENCHMARKS, NMFS_CSL_CLASSES, WLASL_BENCHMARKS, StandardDatasetConfig,
+)
+from slrbench.data.annotations import MSASL_CLASSES, WLASL_FILE, read_msasl, read_nmfs_csl, read_wlasl
+from slrbench.errors import UsageError
+from slrbench.interfaces import MANIFEST_COLUMNS, BenchmarkInfo, DatasetContext
+
+
+class _StandardDataset:
+    name = ""
+    layout = ""
+
+    def __init__(self, config: StandardDatasetConfig, context: DatasetContext):
+        if context.data_root is None:
+            raise UsageError(f"dataset '{self.name}' needs --data-root DIR holding {self.layout} (see docs/data.md)")
+        self.root = Path(context.data_root)
+        if not self.root.is_dir():
+            raise UsageError(f"--data-root {self.root} is not a folder; it should hold {self.layout}")
+        rows, self.glosses = self._read()
+        if config.videos_dir is not None:
+            videos = Path(config.videos_dir)
+            for row in rows:
+                row["video"] = str(videos / Path(row["video"]).relative_to(self.root / "videos"))
+        self.table = pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS))
+        self.table["label"] = self.table["label"].astype(int)
+        self.warnings: list[str] = []
+        self.benchmarks = {name: self._info(name, size) for name, size in self._declared().items()}
+
+    # --- the Dataset protocol -------------------------------------------------------------------
+    def manifest(self, benchmark: str) -> pd.DataFrame:
+        info = self._benchmark(benchmark)
+        return self.table[self.table["label"] < info.num_classes].reset_index(drop=True)
+
+    def class_names(self, benchmark: str) -> Optional[list[str]]:
+        info = self._benchmark(benchmark)
+        return list(self.glosses[:info.num_classes]) if self.glosses is not None else None
+
+    # --- helpers --------------------------------------------------------------------------------
+    def _info(self, name: str, size: int) -> BenchmarkInfo:
+        available = len(self.glosses) if self.glosses is not None else size
+        if available < size:
+            self.warnings.append(f"{name}: the annotation lists only {available} of its {size} classes; "
+                                 f"the benchmark here has {available} classes (an excerpt?)")
+        classes = min(size, available)
+        return BenchmarkInfo(name, classes, self.glosses is not None, f"{self.summary_of(name)}, {classes} classes")
+
+    def _benchmark(self, benchmark: str) -> BenchmarkInfo:
+        if benchmark not in self.benchmarks:
+            raise UsageError(f"dataset '{self.name}' has no benchmark '{benchmark}'; "
+                             f"available: {', '.join(self.benchmarks)}")
+        return self.benchmarks[benchmark]
+
+    def summary_of(self, name: str) -> str:
+        return f"{name} from {self.root}"
+
+    def _declared(self) -> dict[str, int]:
+        raise NotImplementedError
+
+    def _read(self) -> tuple[list[dict[str, Any]], Optional[list[str]]]:
+        raise NotImplementedError
+
+
+class WlaslDataset(_StandardDataset):
+    name = "wlasl"
+    layout = f"{WLASL_FILE} and videos/<video_id>.mp4"
+
+    def _declared(self) -> dict[str, int]:
+        return WLASL_BENCHMARKS
+
+    def _read(self):
+        return read_wlasl(self.root)
+
+
+class MsaslDataset(_StandardDataset):
+    name = "msasl"
+    layout = f"MSASL_train.json, MSASL_val.json, MSASL_test.json, {MSASL_CLASSES} and videos/"
+
+    def _declared(self) -> dict[str, int]:
+        return MSASL_BENCHMARKS
+
+    def _read(self):
+        return read_msasl(self.root)
+
+
+class NmfsCslDataset(_StandardDataset):
+    name = "nmfs-csl"
+    layout = "the split lists train.txt and test.txt and videos/"
+
+    def _declared(self) -> dict[str, int]:
+        return {"nmfs-csl": NMFS_CSL_CLASSES}
+
+    def _read(self):
+        rows = read_nmfs_csl(self.root)
+        bad = [row for row in rows if row["label"] >= NMFS_CSL_CLASSES]
+        if bad:
+            raise UsageError(f"{self.root}: sample {bad[0]['sample_id']} has label {bad[0]['label']}; "
+                             f"NMFs-CSL labels are 0..{NMFS_CSL_CLASSES - 1}")
+        return rows, None

@@ -1,0 +1,64 @@
+"""`slrbench data check`: what a data root holds for a benchmark (read-only)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from slrbench.cli.output import console, print_json, print_warnings, reporting_errors
+
+data_app = typer.Typer(help="Inspect benchmark data.", no_args_is_help=True)
+
+SHOWN_PROBLEMS = 10
+
+
+@data_app.command("check")
+def check(
+    benchmark: Annotated[str, typer.Option(help="standard benchmark, e.g. wlasl100, msasl1000, nmfs-csl, synthetic")],
+    data_root: Annotated[Optional[Path], typer.Option(help="folder with the annotation files and videos")] = None,
+    option: Annotated[Optional[list[str]], typer.Option("-o", "--option", help="dataset.KEY=VALUE (repeatable)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Per split: annotated samples, present and missing videos, present keypoints, unreadable files."""
+    with reporting_errors():
+        from slrbench.config import parse_assignments
+        from slrbench.data.check import check_benchmark
+        from slrbench.errors import UsageError
+        from slrbench.registry import default_registry
+
+        options = parse_assignments(option or [], {"dataset": "dataset", "datasets": "dataset"})
+        stray = set(options) - {"dataset"}
+        if stray:
+            raise UsageError(f"data check takes dataset options only (got {', '.join(sorted(stray))})")
+        if data_root is not None and not data_root.is_dir():
+            raise UsageError(f"--data-root {data_root} is not a folder")
+        if as_json:
+            report = check_benchmark(default_registry(), benchmark, data_root, options.get("dataset"))
+        else:
+            with console.status(f"checking {benchmark}"):
+                report = check_benchmark(default_registry(), benchmark, data_root, options.get("dataset"))
+    if as_json:
+        print_json(report)
+        return
+    _print_report(report)
+
+
+def _print_report(report: dict) -> None:
+    from rich.table import Table
+
+    print_warnings(report["warnings"])
+    console.print(f"[bold]{report['benchmark']}[/] ({report['dataset']}): {report['num_classes']} classes",
+                  highlight=False)
+    table = Table(box=None, pad_edge=False, padding=(0, 2))
+    columns = ("annotated", "videos_present", "videos_missing", "keypoints_present", "unreadable")
+    table.add_column("split")
+    for column in columns:
+        table.add_column(column.replace("_", " "), justify="right")
+    for split, counts in report["splits"].items():
+        table.add_row(split, *(f"{counts[c]:,}" for c in columns))
+    console.print(table)
+    for problem in report["problems"][:SHOWN_PROBLEMS]:
+        console.print(f"  unreadable: {problem['reason']}", highlight=False, soft_wrap=True)
+    if len(report["problems"]) > SHOWN_PROBLEMS:
+        console.print(f"  ... and {len(report['problems']) - SHOWN_PROBLEMS} more (see --json)", highlight=False)

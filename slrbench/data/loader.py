@@ -1,0 +1,204 @@
+"""The clip loader: manifest rows -> batches of backbone inputs, with workers and pinned memory.
+
+A batch is {"inputs": {"video": (B, 3, T, S, S) in [-1, 1], "keypoints": (B, T, 63, 3) with x, y
+on the heatmap grid}, "label": (B,) long, "sample_id": [B]}; test batches also carry "views", a
+list of such inputs dicts (start, middle, end for 3 crops) of which "inputs" is the middle one.
+A sample whose video or keypoints are missing or unreadable is skipped in the worker and counted
+in `ClipLoader.report` (by reason), never raised: one bad file costs one sample.
+Randomness (window, crop box, jitter) is drawn from (seed, epoch, sample), so it does not depend
+on the number of workers.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping, Optional, Sequence
+
+import numpy as np
+import torch
+
+from slrbench.data.decoding import VideoUnreadable
+from slrbench.data.keypoints import KeypointsUnavailable
+from slrbench.data.sources import ClipReader, ClipSource, FileClipReader
+from slrbench.data.transforms import (
+    CropBox, colour_jitter, crop_and_resize_frames, crop_keypoints, frames_to_video, evaluation_windows, to_model_range, train_window,
+)
+from slrbench.errors import UsageError
+
+UNREADABLE = (VideoUnreadable, KeypointsUnavailable)
+
+
+@dataclass(frozen=True)
+class LoaderSettings:
+    inputs: tuple[str, ...] = ("video", "keypoints")  # what the backbone needs
+    num_frames: int = 64
+    video_size: int = 224
+    heatmap_size: int = 112
+    crop_scale: tuple[float, float] = (0.7, 1.0)
+    crop_ratio: tuple[float, float] = (0.75, 1.3)
+    jitter_probability: float = 0.3
+
+
+@dataclass
+class Skipped:
+    sample_id: str
+    reason: str
+
+
+@dataclass
+class LoaderReport:
+    """What the loader met: decoders used and the samples it skipped (first reason of each)."""
+
+    decoders: Counter = field(default_factory=Counter)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"decoders": dict(self.decoders), "skipped": len(self.skipped),
+                "skipped_samples": dict(sorted(self.skipped.items()))}
+
+
+def load_sample(source: ClipSource, settings: LoaderSettings, train: bool, views: int,
+                rng: np.random.Generator) -> list[dict[str, torch.Tensor]]:
+    """One sample's views, each {"video": (3, T, S, S), "keypoints": (T, 63, 3)}."""
+    start, end = source.clip_range()
+    length = end - start
+    windows = [train_window(length, settings.num_frames, rng)] if train else evaluation_windows(length, settings.num_frames, views)
+    outputs: list[dict[str, torch.Tensor]] = [{} for _ in windows]
+    frame_size = None
+    if "video" in settings.inputs:
+        needed = np.unique(np.concatenate(windows))  # decode each needed frame once
+        frames = source.frames((needed + start).tolist())  # (u, H, W, 3)
+        frame_size = (frames.shape[2], frames.shape[1])
+    frame_size = frame_size or source.frame_size()
+    box = (CropBox.random_resized(frame_size, rng, settings.crop_scale, settings.crop_ratio) if train
+           else CropBox.central(frame_size))
+    jitter = train and rng.random() < settings.jitter_probability
+    if "video" in settings.inputs:
+        resized = crop_and_resize_frames(frames, box, settings.video_size)  # (u, 3, S, S) uint8, each frame once
+        position = {int(index): i for i, index in enumerate(needed)}
+        for output, window in zip(outputs, windows):
+            video = frames_to_video(resized[[position[int(i)] for i in window]])  # (3, T, S, S) in [0, 1]
+            if jitter:
+                video = colour_jitter(video, rng)
+            output["video"] = to_model_range(video)
+    if "keypoints" in settings.inputs:
+        track = source.keypoints()
+        values = track.values
+        if track.frame_size is not None and tuple(track.frame_size) != tuple(frame_size):
+            scale = np.array([frame_size[0] / track.frame_size[0], frame_size[1] / track.frame_size[1], 1], np.float32)
+            values = values * scale
+        for output, window in zip(outputs, windows):
+            indices = np.clip(window + start, 0, values.shape[0] - 1)
+            output["keypoints"] = crop_keypoints(values[indices], box, settings.heatmap_size)
+    return outputs
+
+
+class ClipDataset(torch.utils.data.Dataset):
+    """Indexed by (position, epoch); returns a sample dict or a `Skipped`."""
+
+    def __init__(self, rows: Sequence[Mapping[str, Any]], reader: ClipReader, settings: LoaderSettings,
+                 train: bool, views: int, seed: int):
+        self.rows, self.reader, self.settings = list(rows), reader, settings
+        self.train, self.views, self.seed = train, views, seed
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, key: tuple[int, int]) -> dict[str, Any] | Skipped:
+        index, epoch = key
+        row = self.rows[index]
+        rng = np.random.default_rng([self.seed, epoch, index])
+        need_video = "video" in self.settings.inputs
+        need_keypoints = "keypoints" in self.settings.inputs
+        try:
+            source = self.reader.open(row, need_video, need_keypoints)
+            views = load_sample(source, self.settings, self.train, self.views, rng)
+        except UNREADABLE as error:
+            return Skipped(str(row["sample_id"]), str(error))
+        return {"views": views, "label": int(row["label"]), "sample_id": str(row["sample_id"]),
+                "decoder": source.decoder}
+
+
+def collate(samples: list[dict[str, Any] | Skipped]) -> dict[str, Any]:
+    kept = [s for s in samples if not isinstance(s, Skipped)]
+    batch: dict[str, Any] = {
+        "skipped": [s for s in samples if isinstance(s, Skipped)],
+        "decoders": [s["decoder"] for s in kept],
+        "sample_id": [s["sample_id"] for s in kept],
+        "label": torch.tensor([s["label"] for s in kept], dtype=torch.long),
+    }
+    if kept:
+        views = [{key: torch.stack([s["views"][v][key] for s in kept]) for key in kept[0]["views"][v]}
+                 for v in range(len(kept[0]["views"]))]
+        batch["views"] = views
+        batch["inputs"] = views[len(views) // 2]
+    return batch
+
+
+class ClipLoader:
+    """Batches of one split. `batches()` shuffles per epoch; `batches(index_batches=...)` follows a
+    given plan (the trainer's, identical for any world size)."""
+
+    def __init__(self, manifest: Any, split: str, settings: LoaderSettings = LoaderSettings(), *,
+                 reader: Optional[ClipReader] = None, train: Optional[bool] = None, views: int = 1,
+                 batch_size: int = 4, num_workers: int = 0, pin_memory: Optional[bool] = None, seed: int = 0):
+        rows = [row for row in _records(manifest) if row["split"] == split]
+        if not rows:
+            raise UsageError(f"split '{split}' has no samples; run `slrbench data check` to see what the data root holds")
+        if views not in (1, 3):
+            raise UsageError(f"views must be 1 or 3 (got {views})")
+        unknown = sorted(set(settings.inputs) - {"video", "keypoints"})
+        if unknown:
+            raise UsageError(f"the loader provides video and keypoints, not {', '.join(unknown)}")
+        self.split, self.settings = split, settings
+        self.train = split == "train" if train is None else train
+        self.reader = reader or FileClipReader()
+        self.dataset = ClipDataset(rows, self.reader, settings, self.train, views, seed)
+        self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
+        self.pin_memory = torch.cuda.is_available() if pin_memory is None else pin_memory
+        self.report = LoaderReport()
+        _preload_pickles(rows, settings)
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def batches(self, epoch: int = 0, index_batches: Optional[list[list[int]]] = None) -> Iterator[dict[str, Any]]:
+        if index_batches is None:
+            order = (torch.randperm(len(self), generator=torch.Generator().manual_seed(self.seed * 100_003 + epoch))
+                     if self.train else torch.arange(len(self))).tolist()
+            index_batches = [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        plan = [[(index, epoch) for index in batch] for batch in index_batches]
+        loader = torch.utils.data.DataLoader(
+            self.dataset, batch_sampler=plan, num_workers=self.num_workers, collate_fn=collate,
+            pin_memory=self.pin_memory, persistent_workers=False,
+        )
+        for batch in loader:
+            self.report.decoders.update(batch.pop("decoders"))
+            for skipped in batch.pop("skipped"):
+                self.report.skipped.setdefault(skipped.sample_id, skipped.reason)
+            if batch["sample_id"]:
+                yield batch
+        if self.report.skipped and len(self.report.skipped) >= len(self):
+            first = next(iter(self.report.skipped.values()))
+            raise UsageError(f"every sample of split '{self.split}' was unreadable (first: {first}); "
+                             "run `slrbench data check`")
+
+
+def _records(manifest: Any) -> list[dict[str, Any]]:
+    if hasattr(manifest, "to_dict"):
+        return manifest.to_dict("records")
+    return [dict(row) for row in manifest]
+
+
+def _preload_pickles(rows: list[dict[str, Any]], settings: LoaderSettings) -> None:
+    """Load keypoint pickles once in this process, so that forked workers share them."""
+    if "keypoints" not in settings.inputs:
+        return
+    from slrbench.data.keypoints import load_pickle, split_reference
+
+    for path in {split_reference(str(row.get("keypoints") or ""))[0] for row in rows
+                 if "#" in str(row.get("keypoints") or "")}:
+        try:
+            load_pickle(path)
+        except KeypointsUnavailable:
+            pass  # each affected sample is skipped and counted when it is read

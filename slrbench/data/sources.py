@@ -1,0 +1,107 @@
+"""Where a sample's frames and keypoints come from: files named by a manifest row.
+
+A *clip reader* turns a manifest row into a `ClipSource` (number of frames, frames by index,
+keypoints, frame size). `FileClipReader` reads video files and keypoint files; a dataset with
+clips of its own (the in-memory synthetic benchmark) provides a `clip_reader()` method instead.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional, Protocol, Sequence
+
+import numpy as np
+
+from slrbench.data.decoding import VideoUnreadable, open_video
+from slrbench.data.keypoints import KeypointsUnavailable, KeypointTrack, has_keypoints, read_keypoints
+
+
+class ClipSource(Protocol):
+    decoder: str  # what decoded the frames ("decord", "pyav", "pyav-fallback", "numpy", "synthetic", "")
+
+    def clip_range(self) -> tuple[int, int]:
+        """[first, last + 1) frame indices of the sample (the manifest's start / end, bounded)."""
+        ...
+
+    def frames(self, indices: Sequence[int]) -> np.ndarray:
+        """(t, H, W, 3) uint8 RGB frames at absolute indices."""
+        ...
+
+    def keypoints(self) -> KeypointTrack: ...
+
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of the frames."""
+        ...
+
+
+class ClipReader(Protocol):
+    def open(self, row: Mapping[str, Any], need_video: bool, need_keypoints: bool) -> ClipSource: ...
+
+    def video_present(self, row: Mapping[str, Any]) -> bool: ...
+
+    def keypoints_present(self, row: Mapping[str, Any]) -> bool: ...
+
+
+def _frame_bound(value: Any) -> Optional[int]:
+    if value is None or value == "" or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return int(value)
+
+
+@dataclass
+class FileClipSource:
+    row: Mapping[str, Any]
+    decoder_choice: str
+    need_video: bool
+
+    def __post_init__(self):
+        self._video = open_video(self.row["video"], self.decoder_choice) if self.need_video else None
+        self._track: Optional[KeypointTrack] = None
+        self.decoder = self._video.decoder if self._video is not None else ""
+
+    def keypoints(self) -> KeypointTrack:
+        if self._track is None:
+            self._track = read_keypoints(str(self.row.get("keypoints") or ""))
+        return self._track
+
+    def clip_range(self) -> tuple[int, int]:
+        total = self._video.num_frames if self._video is not None else self.keypoints().values.shape[0]
+        start = _frame_bound(self.row.get("start")) or 0
+        end = _frame_bound(self.row.get("end"))
+        end = total if end is None or end > total else end
+        if start >= end:
+            raise VideoUnreadable(f"{self.row['video']}: frames [{start}, {end}) are empty (the file has {total})")
+        return start, end
+
+    def frames(self, indices: Sequence[int]) -> np.ndarray:
+        assert self._video is not None
+        return self._video.frames(indices)
+
+    def frame_size(self) -> tuple[int, int]:
+        if self._video is not None:
+            return self._video.size
+        track = self.keypoints()
+        if track.frame_size is not None:
+            return track.frame_size
+        return open_video(self.row["video"], self.decoder_choice).size  # keypoints in the video's pixels
+
+
+class FileClipReader:
+    """Videos (decord, PyAV fallback) and keypoint files named in the manifest."""
+
+    def __init__(self, decoder: str = "auto"):
+        self.decoder = decoder
+
+    def open(self, row: Mapping[str, Any], need_video: bool, need_keypoints: bool) -> ClipSource:
+        if need_video and not row.get("video"):
+            raise VideoUnreadable(f"sample {row['sample_id']}: no video file in the manifest")
+        if need_keypoints and not row.get("keypoints"):
+            raise KeypointsUnavailable(f"sample {row['sample_id']}: no keypoints file")
+        return FileClipSource(row, self.decoder, need_video)
+
+    def video_present(self, row: Mapping[str, Any]) -> bool:
+        from pathlib import Path
+
+        return bool(row.get("video")) and Path(row["video"]).is_file()
+
+    def keypoints_present(self, row: Mapping[str, Any]) -> bool:
+        return has_keypoints(str(row.get("keypoints") or ""))

@@ -1,0 +1,146 @@
+"""Clip transforms (NLA-SLR's input pipeline): temporal windows, one crop box per sample applied
+to the frames and to the keypoint coordinates, resizing, colour jitter and normalisation.
+
+Training: a random 64-frame window (edge-frame padding for shorter clips), one
+RandomResizedCrop box (area 0.7-1.0, aspect 0.75-1.3, in the frame's coordinates normalised to a
+square, as the reference's 256 x 256 frames) and colour jitter with probability 0.3 on the video
+only. Test: the central window (or start / middle / end for 3 crops) and the central 224/256 box.
+The 32-frame clip is a sub-window of the 64-frame one (`sub_window_start`), taken by the backbone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+TEST_CROP_FRACTION = 224 / 256  # the reference resizes to 256 and centre-crops 224
+VIEW_NAMES = ("start", "middle", "end")
+
+
+# --- temporal ----------------------------------------------------------------------------------
+def window_indices(length: int, window: int, offset: int) -> np.ndarray:
+    """`window` indices into a clip of `length` frames, starting at `offset` (may be negative for
+    clips shorter than the window: out-of-range positions repeat the edge frames)."""
+    return np.clip(np.arange(offset, offset + window), 0, length - 1)
+
+
+def train_window(length: int, window: int, rng: np.random.Generator) -> np.ndarray:
+    """A random window; a short clip is placed at a random offset inside the padded window."""
+    if length >= window:
+        return window_indices(length, window, int(rng.integers(0, length - window + 1)))
+    return window_indices(length, window, -int(rng.integers(0, window - length + 1)))
+
+
+def evaluation_windows(length: int, window: int, views: int) -> list[np.ndarray]:
+    """1 view: the central window; 3 views: start, middle and end (edge-padded when short)."""
+    last = length - window  # negative for a short clip: the padding goes before the clip
+    middle = window_indices(length, window, last // 2 if last >= 0 else -((-last) // 2))
+    if views == 1:
+        return [middle]
+    return [window_indices(length, window, min(0, last)), middle, window_indices(length, window, max(0, last))]
+
+
+def sub_window_start(window: int, length: int, train: bool, generator: torch.Generator | None = None) -> int:
+    """Start of the `length`-frame sub-window of a `window`-frame clip: random in training, central at test."""
+    if not train:
+        return (window - length) // 2
+    return int(torch.randint(0, window - length + 1, (1,), generator=generator))
+
+
+# --- spatial -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CropBox:
+    """A box in whole source pixels: (x0, y0) top-left corner, width, height."""
+
+    x0: int
+    y0: int
+    width: int
+    height: int
+
+    @classmethod
+    def random_resized(cls, frame_size: tuple[int, int], rng: np.random.Generator,
+                       scale: tuple[float, float] = (0.7, 1.0), ratio: tuple[float, float] = (0.75, 1.3)) -> "CropBox":
+        """torchvision's RandomResizedCrop box, drawn in normalised (square) coordinates."""
+        log_ratio = np.log(ratio)
+        for _ in range(10):
+            area = rng.uniform(*scale)
+            aspect = float(np.exp(rng.uniform(*log_ratio)))
+            width, height = np.sqrt(area * aspect), np.sqrt(area / aspect)
+            if width <= 1 and height <= 1:
+                x0, y0 = rng.uniform(0, 1 - width), rng.uniform(0, 1 - height)
+                return cls._scaled(frame_size, x0, y0, width, height)
+        return cls.central(frame_size, 1.0)
+
+    @classmethod
+    def central(cls, frame_size: tuple[int, int], fraction: float = TEST_CROP_FRACTION) -> "CropBox":
+        margin = (1 - fraction) / 2
+        return cls._scaled(frame_size, margin, margin, fraction, fraction)
+
+    @classmethod
+    def _scaled(cls, frame_size, x0, y0, width, height) -> "CropBox":
+        """Whole pixels, so that the frames and the keypoints use exactly the same box."""
+        frame_width, frame_height = frame_size
+        w = min(frame_width, max(1, round(width * frame_width)))
+        h = min(frame_height, max(1, round(height * frame_height)))
+        left = min(frame_width - w, max(0, round(x0 * frame_width)))
+        top = min(frame_height - h, max(0, round(y0 * frame_height)))
+        return cls(left, top, w, h)
+
+
+def crop_and_resize_frames(frames: np.ndarray, box: CropBox, size: int) -> torch.Tensor:
+    """(t, H, W, 3) uint8 -> (t, 3, size, size) uint8: crop to the box, resize (bilinear, antialiased).
+    Resizing uint8 in channels-last memory is several times faster than in float."""
+    x0, y0, width, height = int(box.x0), int(box.y0), int(box.width), int(box.height)
+    pixels = torch.from_numpy(np.ascontiguousarray(frames[:, y0:y0 + height, x0:x0 + width]))  # (t, h, w, 3)
+    pixels = pixels.permute(0, 3, 1, 2)  # (t, 3, h, w), channels-last in memory
+    return F.interpolate(pixels, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
+
+
+def frames_to_video(frames: torch.Tensor) -> torch.Tensor:
+    """(T, 3, S, S) uint8 -> (3, T, S, S) float in [0, 1]."""
+    video = torch.empty((frames.shape[1], frames.shape[0], *frames.shape[2:]), dtype=torch.float32)
+    video.copy_(frames.permute(1, 0, 2, 3))
+    return video.mul_(1 / 255)
+
+
+def crop_keypoints(keypoints: np.ndarray, box: CropBox, grid: int) -> torch.Tensor:
+    """(T, K, 3) x, y in source pixels -> x, y in pixels of a `grid` x `grid` image of the box
+    (coordinates outside the box stay outside [0, grid)); scores unchanged."""
+    out = torch.from_numpy(np.array(keypoints, dtype=np.float32))
+    out[..., 0] = (out[..., 0] - box.x0) * (grid / box.width)
+    out[..., 1] = (out[..., 1] - box.y0) * (grid / box.height)
+    return out
+
+
+# --- colour --------------------------------------------------------------------------------------
+def colour_jitter(video: torch.Tensor, rng: np.random.Generator, brightness: float = 0.4,
+                  contrast: float = 0.4, saturation: float = 0.4) -> torch.Tensor:
+    """(3, T, H, W) in [0, 1]: one brightness / contrast / saturation change for the whole clip,
+    torchvision's ColorJitter factors in random order. The three are affine in RGB, so they are
+    composed into one 3 x 3 matrix and applied in one pass (clamped once at the end, not after
+    each step as torchvision does); hue is not jittered."""
+    grey = torch.tensor([0.299, 0.587, 0.114], dtype=torch.float64)
+    mean_rgb = video.mean(dim=(1, 2, 3)).double()
+    matrix, bias = torch.eye(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64)
+    for operation in rng.permutation(3):
+        if operation == 0:
+            factor = rng.uniform(1 - brightness, 1 + brightness)
+            matrix, bias = matrix * factor, bias * factor
+        elif operation == 1:
+            factor = rng.uniform(1 - contrast, 1 + contrast)
+            mean_grey = grey @ (matrix @ mean_rgb + bias)
+            matrix, bias = matrix * factor, bias * factor + (1 - factor) * mean_grey
+        else:
+            factor = rng.uniform(1 - saturation, 1 + saturation)
+            mixing = factor * torch.eye(3, dtype=torch.float64) + (1 - factor) * grey.expand(3, 3)
+            matrix, bias = mixing @ matrix, mixing @ bias
+    channels, *rest = video.shape
+    out = (matrix.float() @ video.reshape(channels, -1)).add_(bias.float()[:, None])
+    return out.clamp_(0, 1).reshape(channels, *rest)
+
+
+def to_model_range(video: torch.Tensor) -> torch.Tensor:
+    """[0, 1] -> [-1, 1] (RGB; the reference feeds BGR)."""
+    return video.mul_(2).sub_(1)

@@ -1,0 +1,49 @@
+"""The embedded synthetic benchmark: deterministic, look-alike pairs by design, atomic cache."""
+from __future__ import annotations
+
+import numpy as np
+
+from slrbench.data.synthetic import GLOSSES, class_programs, generate_samples
+from slrbench.interfaces import DatasetContext
+from slrbench.registry import default_registry
+
+SMALL = {"train": 2, "val": 1, "test": 1}
+
+
+def test_same_seed_same_benchmark_other_seed_other_benchmark():
+    a, b = generate_samples(0, 20, SMALL, 64), generate_samples(0, 20, SMALL, 64)
+    c = generate_samples(1, 20, SMALL, 64)
+    assert [s.sample_id for s in a] == [s.sample_id for s in b]
+    assert all(np.array_equal(x.keypoints, y.keypoints) for x, y in zip(a, b))
+    assert not all(np.array_equal(x.keypoints, y.keypoints) for x, y in zip(a, c) if x.keypoints.shape == y.keypoints.shape)
+
+
+def test_look_alike_pairs_share_one_program_and_every_other_class_differs():
+    programs = dict(zip(GLOSSES, class_programs(0, 20)))
+    assert programs["cold"] == programs["winter"] and programs["table"] == programs["afternoon"]
+    others = [p for g, p in programs.items() if g not in ("winter", "afternoon")]
+    assert len(set(others)) == len(others)
+
+
+def test_classes_are_real_glosses_and_splits_use_different_signers():
+    dataset = default_registry().build("datasets", "synthetic", {}, DatasetContext())
+    names = dataset.class_names("synthetic")
+    assert {"cold", "winter", "table", "afternoon"} <= set(names) and len(names) == 20
+    signers = {split: {s.signer for s in dataset.samples if s.split == split} for split in ("train", "val", "test")}
+    assert not (signers["train"] & signers["test"]) and not (signers["train"] & signers["val"])
+    counts = dataset.manifest("synthetic")["split"].value_counts().to_dict()
+    assert counts == {"train": 480, "val": 120, "test": 160}
+
+
+def test_cache_is_written_once_atomically_and_read_as_files(tmp_path):
+    options = {"num_classes": 4, "train_per_class": 1, "val_per_class": 1, "test_per_class": 1,
+               "cache_dir": str(tmp_path)}
+    dataset = default_registry().build("datasets", "synthetic", options, DatasetContext())
+    folders = [p.name for p in tmp_path.iterdir()]
+    assert folders == [dataset.folder.name] and (dataset.folder / "manifest.csv").is_file()  # no staging left
+    table = dataset.manifest("synthetic")
+    assert len(table) == 12 and all((dataset.folder / "videos").joinpath(f"{i}.mp4").is_file() for i in table["sample_id"])
+    assert dataset.clip_reader() is None
+    stamp = (dataset.folder / "manifest.csv").stat().st_mtime_ns
+    again = default_registry().build("datasets", "synthetic", options, DatasetContext())
+    assert again.folder == dataset.folder and (dataset.folder / "manifest.csv").stat().st_mtime_ns == stamp
