@@ -32,6 +32,11 @@ class RegisteredPlugin:
     def name(self) -> str:
         return self.spec.name
 
+    def needs_gloss_vectors(self) -> bool:
+        """Whether the plugin's factory says it needs gloss vectors (`needs_embedder`; True if silent).
+        Imports the factory's module: call it when building, not when listing."""
+        return bool(getattr(self.spec.load_factory(), "needs_embedder", True))
+
     def unavailable_reason(self) -> str | None:
         """Why the plugin cannot be built here, or None when it can."""
         missing = self.spec.missing_modules()

@@ -1,6 +1,7 @@
 """The run plan: `slrbench run` settings and plugin choices from defaults, a TOML file and flags.
 
-Precedence: paper defaults < `--config FILE.toml` < command-line flags and `-o KIND.KEY=VALUE`.
+Precedence: paper defaults < `--config FILE.toml` < command-line flags and `-o KIND.KEY=VALUE`
+(`-o run.KEY=VALUE` sets any run setting, e.g. `-o run.num_frames=32`).
 A TOML file uses the same keys as `-o`: one table per plugin kind (`[smoother]`, with an optional
 `name`) plus top-level run settings (`epochs = 100`). Every problem is collected first and
 reported together, one line each, before anything is built.
@@ -32,7 +33,19 @@ class RunSettings(BaseModel):
     mixup: str = Field("sign", description="mixup plugin")
     embedder: str = Field("glove", description="word embedder plugin (gloss vectors)")
     epochs: int = Field(100, ge=1, description="training epochs (cosine schedule over all of them)")
-    batch_size: int = Field(32, ge=1, description="effective (global) batch size")
+    batch_size: int = Field(32, ge=1, description="effective (global) batch size: one optimizer step")
+    micro_batch_size: Optional[int] = Field(
+        None, ge=1, description="clips per process per forward pass; default batch_size / world size "
+        "(smaller values accumulate gradients)")
+    lr: float = Field(1e-3, gt=0, description="Adam learning rate (cosine-annealed over the epochs)")
+    weight_decay: float = Field(1e-3, ge=0, description="Adam weight decay")
+    precision: Literal["auto", "fp32", "bf16"] = Field("auto", description="auto: bf16 autocast on CUDA, fp32 on CPU")
+    num_frames: int = Field(64, ge=8, description="frames of the training window (the 32-frame clip is derived)")
+    video_size: int = Field(224, ge=32, description="video frames are cropped and resized to this square")
+    heatmap_size: int = Field(112, ge=16, description="keypoint coordinates are scaled to this heatmap grid")
+    workers: int = Field(2, ge=0, description="data-loading worker processes per training process")
+    heads: Optional[list[str]] = Field(None, description="heads ensembled at evaluation; default the joint heads "
+                                                         "(f64, f32, f) when present, else all")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where to train")
     crops: Literal[1, 3] = Field(1, description="test views: 1 (central) or 3 (start, middle, end)")
     seed: int = Field(321, description="random seed")
@@ -78,7 +91,9 @@ def resolve_run_plan(
     """Merge defaults, the config file and the flags; validate names and options all at once."""
     kinds = {spelling: kind.singular for kind in KINDS for spelling in (kind.name, kind.singular)}
     file_settings, options = split_config_file(file_document)
-    for kind, values in parse_assignments(assignments, kinds).items():
+    parsed = parse_assignments(assignments, {**kinds, "run": "run"})
+    flags = {**flags, **{key: value for key, value in parsed.pop("run", {}).items() if flags.get(key) is None}}
+    for kind, values in parsed.items():
         if "name" in values:
             flags = {**flags, kind: values.pop("name")}
         options.setdefault(kind, {}).update(values)

@@ -7,7 +7,7 @@ from typing import Any
 
 from slrbench.cli.output import console, print_warnings
 from slrbench.errors import UsageError
-from slrbench.registry import RegisteredPlugin, Registry
+from slrbench.registry import Registry
 
 
 def read_glosses_file(path: Path) -> list[str]:
@@ -48,7 +48,3 @@ def embed_with_report(registry: Registry, embedder: str, options: dict[str, Any]
         print_warnings([f"embedded from some of their words only: {', '.join(result.partially_known)}"])
     return result, cached
 
-
-def uses_gloss_vectors(plugin: RegisteredPlugin) -> bool:
-    """Whether a smoother needs gloss vectors: its factory's `needs_embedder` (True if it says nothing)."""
-    return bool(getattr(plugin.spec.load_factory(), "needs_embedder", True))

@@ -1,7 +1,7 @@
 """`slrbench run`: train and evaluate a plugin combination on a benchmark.
 
-This issue wires the argument surface and validation; the trainer lands with issue #7. Until
-then `--dry-run` prints the resolved plan, and a real run stops with a clear message.
+With no --benchmark and no --config it runs the demo recipe (slrbench/recipes/demo.toml).
+Everything is validated before anything is built; `--dry-run` stops there and prints the plan.
 """
 from __future__ import annotations
 
@@ -26,10 +26,14 @@ def run(
     smoother: Annotated[Optional[str], typer.Option(help="label smoother plugin (default lang)", autocompletion=plugin_names("smoothers"))] = None,
     mixup: Annotated[Optional[str], typer.Option(help="mixup plugin (default sign)", autocompletion=plugin_names("mixups"))] = None,
     embedder: Annotated[Optional[str], typer.Option(help="word embedder plugin (default glove)", autocompletion=plugin_names("embedders"))] = None,
-    option: Annotated[Optional[list[str]], typer.Option("-o", "--option", help="KIND.KEY=VALUE (repeatable)")] = None,
+    option: Annotated[Optional[list[str]], typer.Option("-o", "--option", help="KIND.KEY=VALUE (repeatable); "
+                                                        "run.KEY=VALUE sets any run setting")] = None,
     config: Annotated[Optional[Path], typer.Option(help="TOML file with the same keys as -o and the run settings")] = None,
     epochs: Annotated[Optional[int], typer.Option(help="training epochs (default 100)")] = None,
     batch_size: Annotated[Optional[int], typer.Option(help="effective batch size (default 32)")] = None,
+    micro_batch_size: Annotated[Optional[int], typer.Option(help="clips per process per step (accumulates "
+                                                            "gradients up to --batch-size)")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="data-loading workers per process (default 2)")] = None,
     device: Annotated[Optional[str], typer.Option(help="auto, cpu or cuda")] = None,
     crops: Annotated[Optional[int], typer.Option(help="test views: 1 or 3")] = None,
     seed: Annotated[Optional[int], typer.Option(help="random seed (default 321)")] = None,
@@ -41,18 +45,51 @@ def run(
     """Train and evaluate on a benchmark; with no arguments, the embedded synthetic demo."""
     flags = {
         "benchmark": benchmark, "data_root": data_root, "backbone": backbone, "smoother": smoother,
-        "mixup": mixup, "embedder": embedder, "epochs": epochs, "batch_size": batch_size, "device": device,
+        "mixup": mixup, "embedder": embedder, "epochs": epochs, "batch_size": batch_size,
+        "micro_batch_size": micro_batch_size, "workers": workers, "device": device,
         "crops": crops, "seed": seed, "out": out, "resume": resume,
     }
     with reporting_errors():
+        if config is None and benchmark is None:
+            from slrbench.recipes import DEMO
+
+            config = DEMO
         document = load_config_file(config) if config else {}
         plan = resolve_run_plan(default_registry(), document, flags, option or [])
-        if not dry_run:
-            raise SlrbenchError(
-                "training is not wired yet (the trainer lands with issue #7); "
-                "use --dry-run to validate a configuration"
-            )
-    if as_json:
-        print_json(plan.as_dict())
-        return
-    console.print_json(data=plan.as_dict())
+        if dry_run:
+            if as_json:
+                print_json(plan.as_dict())
+            else:
+                console.print_json(data=plan.as_dict())
+            return
+        from slrbench.cli.run_progress import RunProgress
+        from slrbench.training.run import execute
+
+        try:
+            with RunProgress(console, plan.settings.epochs) as progress:
+                outcome = execute(default_registry(), plan, progress)
+        except KeyboardInterrupt:
+            out = plan.settings.out or "the run directory"
+            raise SlrbenchError(f"interrupted; the last complete epoch is saved: continue with the same command "
+                                f"plus --resume --out {out}") from None
+    if outcome.is_main:
+        print_run_summary(outcome)
+
+
+def print_run_summary(outcome) -> None:
+    from rich.table import Table
+
+    metrics = outcome.evaluation.metrics
+    table = Table(title=f"{outcome.run_dir}: test, {outcome.evaluation.crops}-crop, heads "
+                        f"{'+'.join(outcome.evaluation.heads)}", title_justify="left")
+    for column in ("", "Top-1", "Top-5"):
+        table.add_column(column, justify="right" if column else "left")
+    table.add_row("per-instance", f"{metrics.per_instance_top1:.2f}", f"{metrics.per_instance_top5:.2f}")
+    table.add_row("per-class", f"{metrics.per_class_top1:.2f}", f"{metrics.per_class_top5:.2f}")
+    console.print(table)
+    notes = [f"{metrics.num_samples} test samples, {metrics.num_classes} classes"]
+    if metrics.num_classes_without_samples:
+        notes.append(f"{metrics.num_classes_without_samples} classes without test samples left out of per-class")
+    if outcome.evaluation.skipped:
+        notes.append(f"{len(outcome.evaluation.skipped)} unreadable samples skipped (see metrics.json)")
+    console.print("; ".join(notes), highlight=False)

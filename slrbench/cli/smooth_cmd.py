@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from slrbench.cli.glosses import benchmark_glosses, embed_with_report, read_glosses_file, uses_gloss_vectors
+from slrbench.cli.glosses import benchmark_glosses, embed_with_report, read_glosses_file
 from slrbench.cli.output import console, reporting_errors
 from slrbench.config import parse_assignments
 from slrbench.errors import UsageError
@@ -52,7 +52,7 @@ def smooth(
         if unknown:
             raise UsageError(f"--gloss {unknown[0]} is not in the vocabulary ({len(names)} glosses)")
         vectors = None
-        if uses_gloss_vectors(registry.get("smoothers", smoother)):
+        if registry.get("smoothers", smoother).needs_gloss_vectors():
             vectors = embed_with_report(registry, embedder, options.get("embedder", {}), names,
                                         cache_dir or default_cache_dir())[0].vectors
         context = SmootherContext(num_classes=len(names), class_names=tuple(names), gloss_vectors=vectors)

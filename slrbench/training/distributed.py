@@ -51,6 +51,15 @@ def gather_objects(world: World, value):
     return gathered
 
 
+def sum_over_ranks(world: World, values: list[float]) -> list[float]:
+    """Element-wise sums over all ranks (epoch statistics of the whole global batch)."""
+    if not world.distributed:
+        return values
+    tensor = torch.tensor(values, dtype=torch.float64)
+    dist.all_reduce(tensor)
+    return tensor.tolist()
+
+
 def broadcast_object(world: World, value):
     """Rank 0's `value` on every rank."""
     if not world.distributed:

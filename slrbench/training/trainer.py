@@ -12,14 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 
+import pandas as pd
 import torch
 
+from slrbench.evaluation.rundir import write_csv
 from slrbench.interfaces import MixedBatch
 from slrbench.training.batching import BatchPlan, micro_batches
 from slrbench.training.checkpoints import (
     complete_checkpoint, load_checkpoint, random_states, restore_random_states, save_checkpoint,
 )
-from slrbench.training.distributed import World, barrier, broadcast_object
+from slrbench.training.distributed import World, barrier, broadcast_object, sum_over_ranks
 from slrbench.training.losses import classification_loss
 from slrbench.training.model import SignModel
 
@@ -128,6 +130,7 @@ class Trainer:
             self.report("step", {"epoch": epoch, "step": index + 1, "steps": len(batches),
                                  "loss": total_loss / max(seen, 1), "train_top1": 100.0 * correct / max(seen, 1)})
         self.scheduler.step()
+        total_loss, correct, seen = sum_over_ranks(self.world, [total_loss, correct, seen])
         return {"loss": total_loss / max(seen, 1), "train_top1": 100.0 * correct / max(seen, 1)}
 
     def fit(self) -> list[dict[str, Any]]:
@@ -149,6 +152,8 @@ class Trainer:
                     save_checkpoint(self.run_dir / "best", self.model.inference_state_dict(), {"epoch": epoch})
             row["best"] = improved
             self.history.append(row)
+            if self.world.is_main:
+                write_csv(self.run_dir / "history.csv", pd.DataFrame(self.history))
             self._save(epoch)
             barrier(self.world)
             self.report("epoch", row)

@@ -21,6 +21,7 @@ class GlossBranchMixup:
     """Intra-modality mixing of the batch plus a gloss branch on the chosen head groups."""
 
     description = "inter-modality mixup"
+    needs_embedder = True
 
     def __init__(self, config: AuxiliaryMixupConfig, context: MixupContext):
         if context.gloss_vectors is None:

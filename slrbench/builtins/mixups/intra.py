@@ -13,6 +13,7 @@ from slrbench.interfaces import MixedBatch, MixupContext
 
 
 class NoMixup:
+    needs_embedder = False
     def __init__(self, config: NoMixupConfig, context: MixupContext):
         pass
 
@@ -21,6 +22,7 @@ class NoMixup:
 
 
 class IntraMixup:
+    needs_embedder = False
     def __init__(self, config: IntraMixupConfig, context: MixupContext):
         self.config = config
 

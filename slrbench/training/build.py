@@ -1,0 +1,107 @@
+"""Assemble a run from its plan: dataset, gloss vectors, smoother, mixup, backbone, heads, loaders.
+
+Everything the user can get wrong is checked here, before the first training step.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from slrbench.data.loader import ClipLoader, LoaderSettings
+from slrbench.embeddings.cache import default_cache_dir, embed_glosses
+from slrbench.errors import UsageError
+from slrbench.interfaces import (
+    BackboneContext, DatasetContext, EmbedderContext, GlossEmbeddings, MixupContext, SmootherContext,
+)
+from slrbench.registry import Registry
+from slrbench.runconfig import RunPlan
+from slrbench.training.model import SignModel
+
+
+@dataclass
+class RunParts:
+    plan: RunPlan
+    num_classes: int
+    class_names: list[str] | None
+    manifest: Any  # pandas DataFrame, MANIFEST_COLUMNS
+    reader: Any  # the dataset's clip reader, or None for files
+    embeddings: GlossEmbeddings | None
+    target_table: torch.Tensor
+    mixup: Any
+    model: SignModel
+
+
+def resolve_device(choice: str) -> torch.device:
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda: no CUDA device is visible; use --device cpu or auto")
+    if choice == "auto":
+        choice = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(choice)
+
+
+def gloss_embeddings(registry: Registry, plan: RunPlan, class_names: list[str] | None,
+                     cache_dir: Path | None) -> GlossEmbeddings | None:
+    """Vectors of the class glosses when the smoother or mixup uses them (and glosses exist)."""
+    settings = plan.settings
+    needed = any(registry.get(kind, getattr(settings, kind)).needs_gloss_vectors() for kind in ("smoother", "mixup"))
+    if not needed or class_names is None:
+        return None  # a plugin that needs vectors refuses to build without them, with the fix
+    embedder = registry.build("embedders", settings.embedder, plan.options["embedder"], EmbedderContext())
+    with warnings.catch_warnings(record=True):  # out-of-vocabulary glosses are recorded in config.json
+        warnings.simplefilter("always")
+        result, _ = embed_glosses(embedder, class_names, settings.embedder, cache_dir)
+    return result
+
+
+def build_parts(registry: Registry, plan: RunPlan, cache_dir: Path | None = None) -> RunParts:
+    settings = plan.settings
+    dataset = registry.build("datasets", plan.dataset, plan.options["dataset"], DatasetContext(settings.data_root))
+    info = dataset.benchmarks[settings.benchmark]
+    manifest = dataset.manifest(settings.benchmark)
+    class_names = dataset.class_names(settings.benchmark)
+    embeddings = gloss_embeddings(registry, plan, class_names, cache_dir if cache_dir else default_cache_dir())
+    vectors = None if embeddings is None else embeddings.vectors
+    smoother = registry.build("smoothers", settings.smoother, plan.options["smoother"], SmootherContext(
+        info.num_classes, tuple(class_names) if class_names else None, vectors))
+    mixup = registry.build("mixups", settings.mixup, plan.options["mixup"], MixupContext(info.num_classes, vectors))
+    backbone = registry.build("backbones", settings.backbone, plan.options["backbone"], BackboneContext(
+        num_keypoints=63, num_frames=settings.num_frames, video_size=settings.video_size,
+        heatmap_size=settings.heatmap_size))
+    branch = mixup.auxiliary_branch(dict(backbone.feature_dims)) if hasattr(mixup, "auxiliary_branch") else None
+    model = SignModel(backbone, info.num_classes, branch)
+    heads = settings.heads or []
+    unknown = [head for head in heads if head not in backbone.feature_dims]
+    if unknown:
+        raise UsageError(f"run.heads: {', '.join(unknown)} not among the backbone's heads {', '.join(backbone.feature_dims)}")
+    reader = dataset.clip_reader() if hasattr(dataset, "clip_reader") else None
+    return RunParts(plan, info.num_classes, class_names, manifest, reader, embeddings,
+                    smoother.target_table().float(), mixup, model)
+
+
+def make_loader(parts: RunParts, split: str, batch_size: int, views: int, train: bool, workers: int) -> ClipLoader:
+    settings = parts.plan.settings
+    loader_settings = LoaderSettings(inputs=tuple(parts.model.backbone.inputs), num_frames=settings.num_frames,
+                                     video_size=settings.video_size, heatmap_size=settings.heatmap_size)
+    return ClipLoader(parts.manifest, split, loader_settings, reader=parts.reader, train=train, views=views,
+                      batch_size=batch_size, num_workers=workers, seed=settings.seed)
+
+
+def split_sizes(manifest: Any) -> dict[str, int]:
+    return {split: int(count) for split, count in manifest["split"].value_counts().items()}
+
+
+def out_of_vocabulary(parts: RunParts) -> list[str]:
+    return [] if parts.embeddings is None else list(parts.embeddings.out_of_vocabulary)
+
+
+def parameter_count(module: torch.nn.Module) -> int:
+    return int(sum(p.numel() for p in module.parameters()))
+
+
+def as_float_array(tensor: torch.Tensor) -> np.ndarray:
+    return tensor.detach().float().cpu().numpy()
