@@ -29,7 +29,8 @@ def describe_plugin(registry: Registry, kind: str, name: str, options: Mapping[s
 
 
 def describe_backbone(backbone: Any) -> dict[str, Any]:
-    """Parameter counts (total, trainable, per top-level block), inputs and feature sizes."""
+    """Parameter counts (total, trainable, per top-level block), inputs and feature sizes, plus
+    what the backbone's optional `describe_blocks()` reports (e.g. per-block feature shapes)."""
     parameters = list(backbone.parameters())
     blocks = {
         block_name: sum(p.numel() for p in block.parameters()) for block_name, block in backbone.named_children()
@@ -37,10 +38,14 @@ def describe_backbone(backbone: Any) -> dict[str, Any]:
     direct = sum(p.numel() for p in backbone.parameters(recurse=False))
     if direct:
         blocks["(own parameters)"] = direct
-    return {
+    report = {
         "parameters": sum(p.numel() for p in parameters),
         "trainable_parameters": sum(p.numel() for p in parameters if p.requires_grad),
         "block_parameters": blocks,
         "inputs": {name: BACKBONE_INPUTS[name] for name in backbone.inputs},
         "feature_dims": dict(backbone.feature_dims),
     }
+    describe_blocks = getattr(backbone, "describe_blocks", None)  # optional: per-block shapes and sizes
+    if describe_blocks is not None:
+        report["blocks"] = describe_blocks()
+    return report

@@ -6,4 +6,5 @@ BUILTIN_PLUGIN_MODULES: tuple[str, ...] = (
     "slrbench.builtins.mixups",
     "slrbench.builtins.embedders",
     "slrbench.builtins.datasets",
+    "slrbench.builtins.backbones",
 )

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 import typer
 
+from slrbench.cli.data_cmd import data_app
 from slrbench.cli.describe_cmd import describe
+from slrbench.cli.eval_cmd import evaluate
+from slrbench.cli.import_checkpoint_cmd import import_checkpoint
 from slrbench.cli.list_cmd import list_plugins
 from slrbench.cli.plugins_cmd import show_plugins
 from slrbench.cli.run_cmd import run
 from slrbench.cli.similarity_cmd import similarity
 from slrbench.cli.smooth_cmd import smooth
+from slrbench.cli.table_cmd import table
+from slrbench.cli.visigns_cmd import visigns
 
 app = typer.Typer(
     name="slrbench",
@@ -20,8 +25,13 @@ app.command("list")(list_plugins)
 app.command("plugins")(show_plugins)
 app.command("describe")(describe)
 app.command("run")(run)
+app.command("eval")(evaluate)
+app.command("table")(table)
+app.command("visigns")(visigns)
 app.command("similarity")(similarity)
 app.command("smooth")(smooth)
+app.command("import-checkpoint")(import_checkpoint)
+app.add_typer(data_app, name="data")
 
 
 def main() -> None:

@@ -1,0 +1,168 @@
+"""`slrbench import-checkpoint --from nla-slr FILE --out DIR`: a released reference checkpoint as a
+slrbench run directory.
+
+The directory is assembled under a temporary name and renamed into place, so it is complete or
+absent:
+
+    config.json          the run plan (`slrbench run`'s: benchmark, backbone and its options, ...),
+                         number of classes, heads, the source file
+    best/                model.safetensors (backbone.* and FC1 heads.classifiers.*) + state.pt (epoch),
+                         the layout `slrbench.training` writes for the best epoch
+    auxiliary.safetensors  training-only tensors: FC2 (branch.fc2.*) and gloss mappers (branch.mappers.*)
+    import_report.json   every source key: its slrbench key, or why it is unused
+
+Key mapping: `slrbench.models.reference_checkpoint`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from slrbench.cli.output import console, print_json, reporting_errors
+from slrbench.errors import UsageError
+
+FORMATS = ("nla-slr",)
+METADATA = ("epoch", "global_step", "best_score", "current_score")
+
+
+def import_checkpoint(
+    file: Annotated[Path, typer.Argument(help="checkpoint file (torch.save of {'model_state': ...})")],
+    source_format: Annotated[str, typer.Option("--from", help="checkpoint format: nla-slr")],
+    out: Annotated[Path, typer.Option(help="run directory to create")],
+    backbone: Annotated[Optional[str], typer.Option(
+        help="single- or two-stream checkpoints: the 64- or 32-frame variant, e.g. video-32 (default: 64)")] = None,
+    benchmark: Annotated[Optional[str], typer.Option(help="benchmark it was trained on, e.g. wlasl2000")] = None,
+    data_root: Annotated[Optional[Path], typer.Option(help="that benchmark's data folder (for `slrbench eval`)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace an existing --out directory")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the import report as JSON")] = False,
+) -> None:
+    """Import a released NLA-SLR checkpoint into a slrbench run directory."""
+    with reporting_errors():
+        if source_format not in FORMATS:
+            raise UsageError(f"--from {source_format}: unknown checkpoint format; available: {', '.join(FORMATS)}")
+        if not file.is_file():
+            raise UsageError(f"checkpoint file {file} does not exist")
+        if out.exists() and not force:
+            raise UsageError(f"--out {out} exists; choose a new directory or pass --force to replace it")
+        from slrbench.registry import default_registry
+
+        registry = default_registry()
+        if benchmark is not None:
+            registry.find_benchmark(benchmark)
+        if backbone is not None:
+            registry.get("backbones", backbone)
+        from slrbench.models.reference_checkpoint import import_reference_state
+
+        document = load_reference_checkpoint(file)
+        imported = import_reference_state(document["model_state"], backbone)
+        from slrbench.runconfig import resolve_run_plan
+
+        switches = [f"backbone.{key}={str(value).lower()}" for key, value in imported.lateral_options.items()]
+        flags = {"benchmark": benchmark, "data_root": data_root, "backbone": imported.backbone}
+        plan = resolve_run_plan(registry, {}, flags, switches)
+        report = import_report(imported)
+        config = run_config(file, document, imported, plan.as_dict())
+        write_run_directory(out, imported, config, report)
+    if as_json:
+        print_json(report)
+        return
+    counts = report["counts"]
+    console.print(
+        f"imported {imported.backbone} ({imported.num_classes} classes) into {out}: {counts['inference']} tensors "
+        f"for inference (best/model.safetensors), {counts['training_only']} training-only (auxiliary.safetensors), "
+        f"{counts['unused']} unused (listed in import_report.json)", highlight=False)
+
+
+def load_reference_checkpoint(file: Path) -> dict[str, Any]:
+    """The checkpoint dict, read with `weights_only=True` (no code runs while loading)."""
+    import pickle
+
+    import torch
+
+    try:
+        document = torch.load(file, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as error:
+        raise UsageError(f"{file} cannot be read as a weights-only torch checkpoint: {error}") from None
+    if isinstance(document, dict) and isinstance(document.get("model_state"), dict):
+        return document
+    if isinstance(document, dict) and all(isinstance(value, torch.Tensor) for value in document.values()):
+        return {"model_state": document}  # a bare state dict
+    raise UsageError(f"{file} holds no 'model_state' state dict; is it an NLA-SLR checkpoint?")
+
+
+def import_report(imported: Any) -> dict[str, Any]:
+    inference = {k: v for k, v in imported.mapped.items() if v in imported.weights}
+    training_only = {k: v for k, v in imported.mapped.items() if v in imported.training_only}
+    return {
+        "backbone": imported.backbone,
+        "num_classes": imported.num_classes,
+        "counts": {"inference": len(inference), "training_only": len(training_only), "unused": len(imported.unused)},
+        "inference": inference,
+        "training_only": training_only,
+        "unused": dict(imported.unused),
+    }
+
+
+def run_config(file: Path, document: dict[str, Any], imported: Any, plan: dict[str, Any]) -> dict[str, Any]:
+    import torch
+
+    import slrbench
+
+    digest = hashlib.sha256()
+    with file.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    metadata = {key: _plain(document[key]) for key in METADATA if key in document}
+    heads = sorted({key.split(".")[2] for key in imported.weights if key.startswith("heads.classifiers.")})
+    return {
+        "plan": plan,  # as `slrbench run` records it: settings and every plugin with its options
+        "num_classes": imported.num_classes,
+        "heads": heads,
+        "context": {"num_keypoints": imported.num_keypoints},
+        "imported_from": {"format": "nla-slr", "file": str(file.resolve()), "sha256": digest.hexdigest(), **metadata},
+        "versions": {"slrbench": getattr(slrbench, "__version__", None), "torch": torch.__version__},
+    }
+
+
+def _plain(value: Any) -> Any:
+    """A checkpoint's metadata value as JSON (0-d tensors become numbers)."""
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+        return value.item()
+    return value if isinstance(value, (int, float, str, bool, type(None))) else str(value)
+
+
+def write_run_directory(out: Path, imported: Any, config: dict[str, Any], report: dict[str, Any]) -> None:
+    """Assemble the directory under a temporary sibling name, then rename it into place."""
+    from safetensors.torch import save_file
+
+    from slrbench.training.checkpoints import save_checkpoint
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_name(f".{out.name}.importing-{os.getpid()}")
+    stale = out.with_name(f".{out.name}.replaced-{os.getpid()}")
+    shutil.rmtree(temporary, ignore_errors=True)
+    try:
+        temporary.mkdir()
+        epoch = config["imported_from"].get("epoch")
+        save_checkpoint(temporary / "best", imported.weights, {"epoch": epoch if isinstance(epoch, int) else -1})
+        if imported.training_only:
+            save_file({k: v.contiguous() for k, v in imported.training_only.items()}, str(temporary / "auxiliary.safetensors"))
+        for name, document in (("config.json", config), ("import_report.json", report)):
+            (temporary / name).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if out.exists():
+            out.rename(stale)
+        try:
+            temporary.rename(out)
+        except OSError:
+            if stale.exists():
+                stale.rename(out)  # put the replaced directory back
+            raise
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+        shutil.rmtree(stale, ignore_errors=True)
