@@ -103,7 +103,15 @@ def test_config_file_errors_name_the_file(tmp_path):
     assert "error: run.epoch: unknown option; known options: benchmark" in result.stderr
 
 
-def test_a_real_run_stops_before_training_with_a_clear_message():
-    result = run_cli(*RUN[:1], *RUN[3:])
-    assert result.returncode == 1
-    assert "training is not wired yet" in result.stderr
+def test_bad_run_input_is_one_line_before_training(tmp_path):
+    """Issue 7's list: a missing data root, an embedder without its model file, lang without glosses."""
+    no_root = run_cli("run", "--benchmark", "wlasl100", "--backbone", "keypoint-64", "--smoother", "vanilla",
+                      "--mixup", "none", "--data-root", str(tmp_path / "nowhere"), "--epochs", "1")
+    assert no_root.returncode == 2 and "WLASL_v0.3.json" in no_root.stderr
+    assert len(no_root.stderr.strip().splitlines()) == 1
+    no_model = run_cli("run", "--smoother", "lang", "--embedder", "fasttext", "--out", str(tmp_path / "a"),
+                       "-o", "embedder.path=" + str(tmp_path / "cc.en.300.bin"), "--epochs", "1")
+    assert no_model.returncode == 2 and "cc.en.300.bin does not exist" in no_model.stderr
+    missing_path = run_cli("run", "--embedder", "fasttext", "--dry-run")
+    assert missing_path.returncode == 2 and "embedder.path: required option is missing" in missing_path.stderr
+    assert not (tmp_path / "a" / "checkpoint").exists()

@@ -18,17 +18,18 @@ import pytest
 
 from helpers import run_cli
 
-SMALL = [
-    "--benchmark", "synthetic", "--backbone", "posegcn", "--smoother", "lang", "--mixup", "sign", "--embedder", "glove",
+DATA = [
+    "--benchmark", "synthetic", "--embedder", "glove",
     "-o", "dataset.num_classes=6", "-o", "dataset.train_per_class=6", "-o", "dataset.val_per_class=2",
-    "-o", "dataset.test_per_class=3", "-o", "dataset.frame_size=32",
-    "-o", "backbone.width=8", "-o", "backbone.blocks=2", "-o", "backbone.dropout=0",
-    "-o", "run.num_frames=16", "-o", "run.heatmap_size=32", "-o", "run.video_size=32", "--workers", "0", "--seed", "5",
+    "-o", "dataset.test_per_class=3", "-o", "dataset.frame_size=32", "-o", "run.num_frames=16", "-o", "run.heatmap_size=32", "-o", "run.video_size=32", "--workers", "0", "--seed", "5",
 ]
+POSEGCN = ["--backbone", "posegcn", "--smoother", "lang", "--mixup", "sign",
+           "-o", "backbone.width=8", "-o", "backbone.blocks=2", "-o", "backbone.dropout=0"]
+SMALL = DATA + POSEGCN
 
 
-def run(out: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return run_cli("run", *SMALL, "--out", str(out), *extra, env={"SLRBENCH_CACHE": str(out.parent / "cache"), **(env or {})})
+def run(out: Path, *extra: str, model: list[str] = POSEGCN) -> subprocess.CompletedProcess:
+    return run_cli("run", *DATA, *model, "--out", str(out), *extra, env={"SLRBENCH_CACHE": str(out.parent / "cache")})
 
 
 def test_a_run_writes_the_run_directory(tmp_path):
@@ -82,23 +83,32 @@ def test_a_killed_run_resumes_to_the_same_metrics(tmp_path):
     assert pd.read_csv(straight / "history.csv")["loss"].tolist() == pd.read_csv(history)["loss"].tolist()
 
 
+# A backbone without BatchNorm (timm's ConvNeXt uses LayerNorm): BatchNorm running statistics
+# follow rank 0 under DDP on CPU (SyncBatchNorm needs CUDA), the one thing that would differ.
+DDP_MODEL = ["--backbone", "timm-frames", "-o", "backbone.model=convnext_atto", "-o", "backbone.stream=keypoints",
+             "--smoother", "lang", "--mixup", "sign"]
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="gloo process groups are tested on Linux")
 def test_two_processes_match_one_process_with_the_same_global_batch(tmp_path):
     """DDP (2 CPU processes, gloo, 4 clips each) vs 1 process accumulating 2 x 4 clips.
 
-    Tolerance: losses to 1e-4 relative (all-reduce sums in another order), test top-1 to one sample.
+    Stated tolerance: epoch losses and test top-1 / top-5 agree to 1e-3 (relative for losses,
+    percentage points for metrics): only the order of floating-point sums differs.
     """
     single = tmp_path / "single"
-    assert run(single, "--epochs", "2", "--batch-size", "8", "--micro-batch-size", "4").returncode == 0
+    result = run(single, "--epochs", "2", "--batch-size", "8", "--micro-batch-size", "4", model=DDP_MODEL)
+    assert result.returncode == 0, result.stderr
     ddp = tmp_path / "ddp"
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               "-m", "slrbench", "run", *SMALL, "--out", str(ddp), "--epochs", "2", "--batch-size", "8"]
+               "-m", "slrbench", "run", *DATA, *DDP_MODEL, "--out", str(ddp), "--epochs", "2", "--batch-size", "8"]
     result = subprocess.run(command, capture_output=True, text=True,
                             env={**os.environ, "SLRBENCH_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"})
     assert result.returncode == 0, result.stderr[-3000:]
     config = json.loads((ddp / "config.json").read_text())
     assert config["world_size"] == 2 and config["effective_batch_size"] == 8 and config["micro_batch_size"] == 4
     losses = [pd.read_csv(folder / "history.csv")["loss"] for folder in (single, ddp)]
-    assert (abs(losses[0] - losses[1]) <= 1e-4 * losses[0].abs()).all()
+    assert (abs(losses[0] - losses[1]) <= 1e-3 * losses[0].abs()).all()
     metrics = [json.loads((folder / "metrics.json").read_text()) for folder in (single, ddp)]
-    assert abs(metrics[0]["per_instance_top1"] - metrics[1]["per_instance_top1"]) <= 100 / 18 + 1e-9
+    for key in ("per_instance_top1", "per_instance_top5", "per_class_top1", "per_class_top5"):
+        assert abs(metrics[0][key] - metrics[1][key]) <= 1e-3, key

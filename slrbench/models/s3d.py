@@ -40,6 +40,13 @@ def scaled(channels: int, width: float) -> int:
     return max(1, int(round(channels * width)))
 
 
+def set_batch_norm_momentum(module: nn.Module, momentum: float) -> None:
+    """Set the running-statistics momentum of every BatchNorm in `module` (option `bn_momentum`)."""
+    for norm in module.modules():
+        if isinstance(norm, nn.modules.batchnorm._BatchNorm):
+            norm.momentum = momentum
+
+
 def _batch_norm(channels: int) -> nn.BatchNorm3d:
     return nn.BatchNorm3d(channels, eps=BN_EPS, momentum=BN_MOMENTUM, affine=True)
 

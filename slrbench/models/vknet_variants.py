@@ -8,6 +8,7 @@ from dataclasses import fields
 from typing import Any
 
 from slrbench.interfaces import BackboneContext
+from slrbench.models.s3d import set_batch_norm_momentum
 from slrbench.models.s3d_weights import load_kinetics_s3d
 from slrbench.models.vknet import VKNet, VKNetSettings
 
@@ -33,6 +34,7 @@ def build_variant(variant: str, config: Any, context: BackboneContext) -> VKNet:
     model = VKNet(VARIANT_STREAMS[variant], settings_from_options(config), context)
     if config.kinetics_weights is not None:
         load_kinetics_s3d(model, config.kinetics_weights)
+    set_batch_norm_momentum(model, config.bn_momentum)
     return model
 
 

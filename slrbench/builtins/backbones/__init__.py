@@ -13,6 +13,9 @@ from slrbench import PluginConfig, PluginSpec, hookimpl
 class S3DOptions(PluginConfig):
     width: float = Field(1.0, gt=0, le=4, description="channel multiplier of every S3D layer and lateral "
                          "(1.0: the reference; e.g. 0.125 for a CPU demo)")
+    bn_momentum: float = Field(1e-3, gt=0, le=1, description="BatchNorm momentum of the running statistics (the "
+                               "reference's 1e-3 suits 100-epoch runs; use ~0.1 for runs of a few hundred steps, "
+                               "or evaluation sees unsettled statistics)")
     channels_last: bool = Field(False, description="run the 3-D convolutions in channels_last_3d memory format")
     gradient_checkpointing: bool = Field(False, description="recompute each S3D block in backward instead of "
                                          "keeping its activations (less memory, more compute)")
