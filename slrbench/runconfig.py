@@ -51,6 +51,7 @@ class RunSettings(BaseModel):
     seed: int = Field(321, description="random seed")
     out: Optional[Path] = Field(None, description="run directory; default results/runs/<benchmark>-<time>")
     resume: bool = Field(False, description="continue the run in --out from its last checkpoint")
+    variant: Optional[str] = Field(None, description="the recipe variant (`[variants.NAME]` of --config) this run uses")
 
 
 class RunPlan(BaseModel):
@@ -64,6 +65,31 @@ class RunPlan(BaseModel):
             "settings": self.settings.model_dump(mode="json"),
             "plugins": {kind: {"name": name, "options": self.options[kind]} for kind, name in plugins.items()},
         }
+
+
+def apply_variant(document: dict[str, Any], variant: str | None, source: str) -> dict[str, Any]:
+    """Merge `[variants.NAME]` of a recipe over its base; a recipe with variants needs one chosen.
+    A variant naming another plugin of a kind replaces that kind's table (base options of the
+    old plugin would not apply); naming the same plugin (or none) overrides single options."""
+    document = dict(document)
+    variants = document.pop("variants", {})
+    if variant is None:
+        if variants:
+            raise OptionsError([f"{source} holds variants; choose one with --variant: {', '.join(variants)}"])
+        return document
+    if variant not in variants:
+        known = ", ".join(variants) or "none"
+        raise OptionsError([f"{source} has no variant '{variant}'; variants: {known}"])
+    merged = {**document, "variant": variant}
+    for key, value in variants[variant].items():
+        base = merged.get(key)
+        same_plugin = isinstance(base, dict) and value.get("name", base.get("name")) == base.get("name") \
+            if isinstance(value, dict) else False
+        if same_plugin:  # same plugin: the variant's options override the base's
+            merged[key] = {**base, **value}
+        else:
+            merged[key] = value
+    return merged
 
 
 def split_config_file(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:

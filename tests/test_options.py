@@ -115,3 +115,29 @@ def test_bad_run_input_is_one_line_before_training(tmp_path):
     missing_path = run_cli("run", "--embedder", "fasttext", "--dry-run")
     assert missing_path.returncode == 2 and "embedder.path: required option is missing" in missing_path.stderr
     assert not (tmp_path / "a" / "checkpoint").exists()
+
+
+def test_every_recipe_variant_resolves():
+    import tomllib
+    from pathlib import Path
+
+    recipes = sorted((Path(__file__).resolve().parents[1] / "benchmarks").glob("*.toml"))
+    assert len(recipes) >= 12
+    for recipe in recipes:
+        for variant in tomllib.loads(recipe.read_text())["variants"]:
+            result = run_cli("run", "--dry-run", "--json", "--config", str(recipe), "--variant", variant)
+            assert result.returncode == 0, (recipe.name, variant, result.stderr)
+            assert json.loads(result.stdout)["settings"]["variant"] == variant
+
+
+def test_a_variant_naming_another_plugin_replaces_its_options(tmp_path):
+    recipe = tmp_path / "r.toml"
+    recipe.write_text('benchmark = "synthetic"\n[smoother]\nname = "lang"\ntemperature = 0.3\n'
+                      '[variants.plain]\nsmoother = { name = "vanilla", epsilon = 0.1 }\n'
+                      '[variants.hotter]\nsmoother = { temperature = 0.9 }\n')
+    plain = json.loads(run_cli("run", "--dry-run", "--json", "--config", str(recipe), "--variant", "plain").stdout)
+    assert plain["plugins"]["smoother"] == {"name": "vanilla", "options": {"epsilon": 0.1}}
+    hotter = json.loads(run_cli("run", "--dry-run", "--json", "--config", str(recipe), "--variant", "hotter").stdout)
+    assert hotter["plugins"]["smoother"]["options"] == {"epsilon": 0.2, "temperature": 0.9}
+    missing = run_cli("run", "--dry-run", "--config", str(recipe))
+    assert missing.returncode == 2 and "choose one with --variant: plain, hotter" in missing.stderr

@@ -15,7 +15,7 @@ from slrbench.cli.output import console, print_json, reporting_errors
 from slrbench.config import load_config_file
 from slrbench.errors import SlrbenchError
 from slrbench.registry import default_registry
-from slrbench.runconfig import resolve_run_plan
+from slrbench.runconfig import apply_variant, resolve_run_plan
 
 
 def run(
@@ -29,6 +29,7 @@ def run(
     option: Annotated[Optional[list[str]], typer.Option("-o", "--option", help="KIND.KEY=VALUE (repeatable); "
                                                         "run.KEY=VALUE sets any run setting")] = None,
     config: Annotated[Optional[Path], typer.Option(help="TOML file with the same keys as -o and the run settings")] = None,
+    variant: Annotated[Optional[str], typer.Option(help="a [variants.NAME] of the --config recipe")] = None,
     epochs: Annotated[Optional[int], typer.Option(help="training epochs (default 100)")] = None,
     batch_size: Annotated[Optional[int], typer.Option(help="effective batch size (default 32)")] = None,
     micro_batch_size: Annotated[Optional[int], typer.Option(help="clips per process per step (accumulates "
@@ -54,7 +55,7 @@ def run(
             from slrbench.recipes import DEMO
 
             config = DEMO
-        document = load_config_file(config) if config else {}
+        document = apply_variant(load_config_file(config) if config else {}, variant, str(config))
         plan = resolve_run_plan(default_registry(), document, flags, option or [])
         if dry_run:
             if as_json:
@@ -80,8 +81,9 @@ def print_run_summary(outcome) -> None:
     from rich.table import Table
 
     metrics = outcome.evaluation.metrics
-    table = Table(title=f"{outcome.run_dir}: test, {outcome.evaluation.crops}-crop, heads "
-                        f"{'+'.join(outcome.evaluation.heads)}", title_justify="left")
+    console.print(f"run directory: {outcome.run_dir}", highlight=False, soft_wrap=True)
+    table = Table(title=f"test, {outcome.evaluation.crops}-crop, heads {'+'.join(outcome.evaluation.heads)}",
+                  title_justify="left")
     for column in ("", "Top-1", "Top-5"):
         table.add_column(column, justify="right" if column else "left")
     table.add_row("per-instance", f"{metrics.per_instance_top1:.2f}", f"{metrics.per_instance_top5:.2f}")

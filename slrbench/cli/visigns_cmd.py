@@ -55,7 +55,7 @@ def visigns(
     if as_json:
         print_json(report)
         return
-    shown = Table(title=f"VISigns of {run_dir.name} (δ ≤ {gap}, similarity ≥ {similar} → VS-S; {embedder})",
+    shown = Table(title=f"VISigns (δ ≤ {gap}; VS-S: similarity ≥ {similar}; {embedder})",
                   title_justify="left")
     for column in ("group", "samples", "top-1"):
         shown.add_column(column, justify="left" if column == "group" else "right")

@@ -20,7 +20,8 @@ def run_rows(run_dirs: Sequence[Path]) -> pd.DataFrame:
         config, metrics = read_json(run_dir / "config.json"), read_json(run_dir / "metrics.json")
         plugins = config["plan"]["plugins"]
         method = " + ".join(f"{plugins[kind]['name']}" for kind in ("backbone", "smoother", "mixup"))
-        rows.append({"method": f"{run_dir.name} ({method})", "benchmark": config["plan"]["settings"]["benchmark"],
+        variant = config["plan"]["settings"].get("variant")
+        rows.append({"method": f"{variant or run_dir.name} ({method})", "benchmark": config["plan"]["settings"]["benchmark"],
                      "crops": metrics.get("crops", 1), **{c: metrics[c] for c in COLUMNS}})
     return pd.DataFrame(rows)
 

@@ -61,3 +61,14 @@ def video_keypoint_laterals(channels: tuple[int, ...]) -> LateralPair:
 def temporal_laterals(channels: tuple[int, ...]) -> LateralPair:
     """64-frame (large, T) <-> 32-frame (small, T/2) streams of one modality."""
     return LateralPair(channels, (3, 1, 1), (2, 1, 1))
+
+
+def zero_laterals(model: nn.Module) -> None:
+    """Start every lateral connection at zero: the streams begin independent and learn to fuse.
+    (Option `lateral_init=zero`; the reference's Kaiming start suits streams initialised from
+    trained single-stream models, as the paper's staged training does.)"""
+    for pair in model.modules():
+        if isinstance(pair, LateralPair):
+            for layer in pair.modules():
+                if isinstance(layer, (nn.Conv3d, nn.ConvTranspose3d)):
+                    nn.init.zeros_(layer.weight)

@@ -8,6 +8,7 @@ from dataclasses import fields
 from typing import Any
 
 from slrbench.interfaces import BackboneContext
+from slrbench.models.laterals import zero_laterals
 from slrbench.models.s3d import set_batch_norm_momentum
 from slrbench.models.s3d_weights import load_kinetics_s3d
 from slrbench.models.vknet import VKNet, VKNetSettings
@@ -35,6 +36,8 @@ def build_variant(variant: str, config: Any, context: BackboneContext) -> VKNet:
     if config.kinetics_weights is not None:
         load_kinetics_s3d(model, config.kinetics_weights)
     set_batch_norm_momentum(model, config.bn_momentum)
+    if getattr(config, "lateral_init", "kaiming") == "zero":
+        zero_laterals(model)
     return model
 
 

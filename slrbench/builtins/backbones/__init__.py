@@ -50,6 +50,9 @@ class KeypointShortStreamConfig(KeypointStreamConfig, ShortClipOption):
 
 class VKNet64Config(KeypointStreamConfig):
     video_keypoint_laterals: bool = Field(True, description="V-K laterals between video and keypoint streams (Table 12)")
+    lateral_init: Literal["kaiming", "zero"] = Field(
+        "kaiming", description="start of the lateral convolutions: Kaiming (the reference, whose streams start from "
+        "trained single-stream models) or zero (streams start independent; learns faster from scratch)")
 
 
 class VKNet32Config(VKNet64Config, ShortClipOption):
