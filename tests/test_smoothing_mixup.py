@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import torch
 
-from slrbench.embeddings.similarity import cosine_matrix
 from slrbench.errors import UsageError
 from slrbench.interfaces import EmbedderContext, MixedBatch, MixupContext, SmootherContext
 from slrbench.models.branches import ContrastiveBranch, InterModalityBranch, loss_weight

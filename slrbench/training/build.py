@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from slrbench.data.loader import ClipLoader, LoaderSettings
@@ -91,10 +90,6 @@ def make_loader(parts: RunParts, split: str, batch_size: int, views: int, train:
                       batch_size=batch_size, num_workers=workers, seed=settings.seed)
 
 
-def split_sizes(manifest: Any) -> dict[str, int]:
-    return {split: int(count) for split, count in manifest["split"].value_counts().items()}
-
-
 def out_of_vocabulary(parts: RunParts) -> list[str]:
     return [] if parts.embeddings is None else list(parts.embeddings.out_of_vocabulary)
 
@@ -102,6 +97,3 @@ def out_of_vocabulary(parts: RunParts) -> list[str]:
 def parameter_count(module: torch.nn.Module) -> int:
     return int(sum(p.numel() for p in module.parameters()))
 
-
-def as_float_array(tensor: torch.Tensor) -> np.ndarray:
-    return tensor.detach().float().cpu().numpy()
