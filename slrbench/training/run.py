@@ -34,6 +34,7 @@ class RunData:
         self.train = make_loader(parts, "train", plan.micro_batch_size, views=1, train=True, workers=settings.workers)
         self.num_train_samples = len(self.train)
         self.eval_batch = max(plan.micro_batch_size, 1)
+        self.eval_loaders: dict[tuple[str, int], Any] = {}
 
     def train_batches(self, index_batches, epoch):
         return self.train.batches(epoch, index_batches)
@@ -44,7 +45,10 @@ class RunData:
 
     def run_evaluation(self, model, split: str, crops: int) -> Evaluation:
         settings = self.parts.plan.settings
-        loader = make_loader(self.parts, split, self.eval_batch, views=crops, train=False, workers=settings.workers)
+        if (split, crops) not in self.eval_loaders:  # built once: keypoint files are read once per run
+            self.eval_loaders[split, crops] = make_loader(self.parts, split, self.eval_batch, views=crops, train=False,
+                                                          workers=settings.workers)
+        loader = self.eval_loaders[split, crops]
         return evaluate_split(model, loader, self.device, self.world, self.parts.num_classes, settings.heads,
                               crops, self.eval_batch, self.bf16)
 
@@ -119,7 +123,9 @@ def execute(registry: Registry, plan: RunPlan, report: Report) -> RunOutcome:
     if world.is_main:
         write_evaluation(run_dir, result.metrics, result.sample_ids, result.labels, result.probabilities,
                          parts.class_names, {"split": "test", "crops": result.crops, "heads": result.heads,
-                                             "skipped_samples": len(result.skipped)})
+                                             "skipped_samples": len(result.skipped),
+                                             "unreadable_samples": {"test": result.skipped,
+                                                                    "train (this process)": data.train.report.skipped}})
     shutdown(world)
     return RunOutcome(run_dir, result, world.is_main)
 
