@@ -55,3 +55,54 @@ def test_checkpoint_state_is_loaded_without_executing_pickles(tmp_path):
     torch.save({"epoch": Evil()}, folder / "state.pt")
     with pytest.raises(Exception, match="Weights only load failed"):
         load_checkpoint(folder)
+
+
+class TinyBackbone(torch.nn.Module):
+    """A real (if tiny) keypoint backbone: mean over frames and points, then a linear layer."""
+
+    inputs = ("keypoints",)
+    feature_dims = {"k": 4}
+
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(3, 4)
+
+    def forward(self, inputs):
+        return {"k": self.linear(inputs["keypoints"].mean(dim=(1, 2)))}
+
+
+class PlannedData:
+    """Micro-batches as the loader yields them with keep_empty=True; some wholly unreadable."""
+
+    num_train_samples = 8
+
+    def __init__(self, unreadable: set[int]):
+        self.unreadable = unreadable
+
+    def train_batches(self, index_batches, epoch):
+        for position, indices in enumerate(index_batches):
+            if position in self.unreadable:
+                yield {"sample_id": [], "label": torch.zeros(0, dtype=torch.long)}
+                continue
+            yield {"sample_id": [str(i) for i in indices], "label": torch.tensor(indices) % 2,
+                   "inputs": {"keypoints": torch.rand(len(indices), 4, 5, 3)}}
+
+    def evaluate(self, model, split, crops):
+        raise AssertionError("validation is off in this test")
+
+
+@pytest.mark.parametrize("unreadable", [set(), {1}, {0}])
+def test_unreadable_micro_batches_keep_the_optimizer_steps_of_the_plan(tmp_path, unreadable):
+    from slrbench.interfaces import MixupContext
+    from slrbench.registry import default_registry
+    from slrbench.training.distributed import World
+    from slrbench.training.model import SignModel
+    from slrbench.training.trainer import Trainer, TrainerSettings
+
+    model = SignModel(TinyBackbone(), num_classes=2)
+    mixup = default_registry().build("mixups", "none", {}, MixupContext(num_classes=2))
+    trainer = Trainer(model, mixup, torch.eye(2), PlannedData(unreadable), TrainerSettings(epochs=1, seed=0, validate=False),
+                      BatchPlan.create(4, 1, 2), World(), tmp_path, torch.device("cpu"), lambda event, values: None)
+    trainer.fit()
+    steps = {int(state["step"]) for state in trainer.optimizer.state.values()}
+    assert steps == {2}  # 8 samples / global batch 4: two optimizer steps whatever was unreadable

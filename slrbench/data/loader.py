@@ -162,7 +162,10 @@ class ClipLoader:
     def __len__(self) -> int:
         return len(self.dataset)
 
-    def batches(self, epoch: int = 0, index_batches: Optional[list[list[int]]] = None) -> Iterator[dict[str, Any]]:
+    def batches(self, epoch: int = 0, index_batches: Optional[list[list[int]]] = None,
+                keep_empty: bool = False) -> Iterator[dict[str, Any]]:
+        """Batches in plan order. `keep_empty` also yields batches whose every sample was unreadable
+        (no "inputs"), so a trainer can keep its steps aligned with the plan and the other processes."""
         if index_batches is None:
             order = (torch.randperm(len(self), generator=torch.Generator().manual_seed(self.seed * 100_003 + epoch))
                      if self.train else torch.arange(len(self))).tolist()
@@ -176,7 +179,7 @@ class ClipLoader:
             self.report.decoders.update(batch.pop("decoders"))
             for skipped in batch.pop("skipped"):
                 self.report.skipped.setdefault(skipped.sample_id, skipped.reason)
-            if batch["sample_id"]:
+            if batch["sample_id"] or keep_empty:
                 yield batch
         if self.report.skipped and len(self.report.skipped) >= len(self):
             first = next(iter(self.report.skipped.values()))

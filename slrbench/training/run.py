@@ -37,7 +37,7 @@ class RunData:
         self.eval_loaders: dict[tuple[str, int], Any] = {}
 
     def train_batches(self, index_batches, epoch):
-        return self.train.batches(epoch, index_batches)
+        return self.train.batches(epoch, index_batches, keep_empty=True)
 
     def evaluate(self, model, split: str, crops: int) -> dict[str, Any]:
         result = self.run_evaluation(model, split, crops)

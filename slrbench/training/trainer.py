@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Protocol
 import pandas as pd
 import torch
 
+from slrbench.errors import SlrbenchError
 from slrbench.evaluation.rundir import write_csv
 from slrbench.interfaces import MixedBatch
 from slrbench.training.batching import BatchPlan, micro_batches
@@ -104,7 +105,18 @@ class Trainer:
         batches = micro_batches(self.data.num_train_samples, self.plan, self.world.rank, self.settings.seed, epoch)
         accumulation, total_loss, correct, seen = self.plan.accumulation, 0.0, 0, 0
         self.optimizer.zero_grad(set_to_none=True)
+        replay = None  # the last readable micro-batch, stands in (with weight 0) for an unreadable one
         for index, batch in enumerate(self.data.train_batches(batches, epoch)):
+            weight = 1.0
+            if not batch["sample_id"]:  # every sample unreadable: keep this process in step with the others
+                if replay is None and self.world.distributed:
+                    raise SlrbenchError(f"every sample of a micro-batch at the start of epoch {epoch + 1} was "
+                                        "unreadable; run `slrbench data check` and fix or drop those files")
+                if replay is None:
+                    self._step_if_last(index, accumulation, progress)
+                    continue
+                batch, weight = replay, 0.0
+            replay = batch
             labels = batch["label"].to(self.device)
             inputs = {key: value.to(self.device, non_blocking=True) for key, value in batch["inputs"].items()}
             step = index // accumulation
@@ -118,20 +130,26 @@ class Trainer:
                 loss = classification_loss(logits, self.target_table, mixed)
                 if self.model.branch is not None:
                     loss = loss + self.model.branch.loss(features, mixed, progress)
-                (loss / accumulation).backward()
-            if last_micro:
-                self.optimizer.step()
-                self.optimizer.zero_grad(set_to_none=True)
-                if self.model.branch is not None:
-                    self.model.branch.after_optimizer_step(self.model.heads.classifiers, progress)
-            total_loss += float(loss.detach()) * len(labels)
-            correct += _mixed_correct(logits, mixed)
-            seen += len(labels)
+                (loss * weight / accumulation).backward()
+            self._step_if_last(index, accumulation, progress)
+            if weight:
+                total_loss += float(loss.detach()) * len(labels)
+                correct += _mixed_correct(logits, mixed)
+                seen += len(labels)
             self.report("step", {"epoch": epoch, "step": index + 1, "steps": len(batches),
                                  "loss": total_loss / max(seen, 1), "train_top1": 100.0 * correct / max(seen, 1)})
         self.scheduler.step()
         total_loss, correct, seen = sum_over_ranks(self.world, [total_loss, correct, seen])
         return {"loss": total_loss / max(seen, 1), "train_top1": 100.0 * correct / max(seen, 1)}
+
+    def _step_if_last(self, index: int, accumulation: int, progress: float) -> None:
+        """After the last micro-batch of a global batch: optimizer step, then Eq. 6."""
+        if (index + 1) % accumulation:
+            return
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.model.branch is not None:
+            self.model.branch.after_optimizer_step(self.model.heads.classifiers, progress)
 
     def fit(self) -> list[dict[str, Any]]:
         for epoch in range(self.start_epoch, self.settings.epochs):
