@@ -24,6 +24,10 @@ KINDS: tuple[Kind, ...] = (
 )
 
 
+# Every accepted spelling of a kind (plural or singular) -> its singular, as `-o KIND.KEY=...` uses.
+KIND_SPELLINGS: dict[str, str] = {spelling: kind.singular for kind in KINDS for spelling in (kind.name, kind.singular)}
+
+
 def resolve_kind(text: str) -> Kind:
     """The kind named by its plural or singular form; an unknown kind lists the valid ones."""
     for kind in KINDS:

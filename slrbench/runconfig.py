@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from slrbench.config import parse_assignments, validate_options, validation_problems
 from slrbench.errors import OptionsError, SlrbenchError
-from slrbench.kinds import KINDS, resolve_kind
+from slrbench.kinds import KIND_SPELLINGS, resolve_kind
 from slrbench.registry import Registry
 
 PLUGIN_KINDS_OF_A_RUN = ("backbone", "smoother", "mixup", "embedder")  # the dataset follows the benchmark
@@ -96,13 +96,12 @@ def split_config_file(document: dict[str, Any]) -> tuple[dict[str, Any], dict[st
     """Split a TOML document into run settings and per-kind plugin options (`name` -> setting)."""
     settings: dict[str, Any] = {}
     options: dict[str, dict[str, Any]] = {}
-    kinds = {spelling: kind.singular for kind in KINDS for spelling in (kind.name, kind.singular)}
     for key, value in document.items():
-        if key in kinds and isinstance(value, dict):
+        if key in KIND_SPELLINGS and isinstance(value, dict):
             table = dict(value)
             if "name" in table:
-                settings[kinds[key]] = table.pop("name")
-            options.setdefault(kinds[key], {}).update(table)
+                settings[KIND_SPELLINGS[key]] = table.pop("name")
+            options.setdefault(KIND_SPELLINGS[key], {}).update(table)
         else:
             settings[key] = value
     return settings, options
@@ -115,9 +114,8 @@ def resolve_run_plan(
     assignments: list[str],
 ) -> RunPlan:
     """Merge defaults, the config file and the flags; validate names and options all at once."""
-    kinds = {spelling: kind.singular for kind in KINDS for spelling in (kind.name, kind.singular)}
     file_settings, options = split_config_file(file_document)
-    parsed = parse_assignments(assignments, {**kinds, "run": "run"})
+    parsed = parse_assignments(assignments, {**KIND_SPELLINGS, "run": "run"})
     flags = {**flags, **{key: value for key, value in parsed.pop("run", {}).items() if flags.get(key) is None}}
     for kind, values in parsed.items():
         if "name" in values:

@@ -9,7 +9,7 @@ from rich.table import Table
 from slrbench.cli.output import console, print_json, reporting_errors
 from slrbench.config import parse_assignments
 from slrbench.errors import UsageError
-from slrbench.kinds import KINDS, resolve_kind
+from slrbench.kinds import KIND_SPELLINGS, resolve_kind
 from slrbench.registry import default_registry
 
 
@@ -22,8 +22,7 @@ def describe(
     """Show a plugin's resolved options; for backbones also parameter counts and feature sizes."""
     with reporting_errors():
         plugin_kind = resolve_kind(kind)
-        spellings = {spelling: k.singular for k in KINDS for spelling in (k.name, k.singular)}
-        assignments = parse_assignments(option or [], spellings)
+        assignments = parse_assignments(option or [], KIND_SPELLINGS)
         others = sorted(set(assignments) - {plugin_kind.singular})
         if others:
             raise UsageError(f"options for {', '.join(others)} do not apply to a {plugin_kind.singular}")

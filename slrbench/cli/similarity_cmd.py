@@ -11,7 +11,7 @@ from slrbench.cli.glosses import benchmark_glosses, embed_with_report
 from slrbench.cli.output import console, reporting_errors
 from slrbench.config import parse_assignments
 from slrbench.errors import UsageError
-from slrbench.kinds import KINDS
+from slrbench.kinds import KIND_SPELLINGS
 
 SHOWN_ROWS = 50
 
@@ -32,8 +32,7 @@ def similarity(
     with reporting_errors():
         if bool(glosses) == bool(benchmark):
             raise UsageError("give either gloss words or --benchmark NAME (with --data-root DIR), not both or neither")
-        spellings = {spelling: k.singular for k in KINDS for spelling in (k.name, k.singular)}
-        options = parse_assignments(option or [], spellings)
+        options = parse_assignments(option or [], KIND_SPELLINGS)
         if set(options) - {"embedder", "dataset"}:
             raise UsageError(f"options for {', '.join(sorted(set(options) - {'embedder', 'dataset'}))} do not apply here")
         from slrbench.embeddings.cache import default_cache_dir

@@ -11,7 +11,7 @@ from slrbench.cli.glosses import benchmark_glosses, embed_with_report, read_glos
 from slrbench.cli.output import console, reporting_errors
 from slrbench.config import parse_assignments
 from slrbench.errors import UsageError
-from slrbench.kinds import KINDS
+from slrbench.kinds import KIND_SPELLINGS
 
 SHOWN_GLOSSES = 3  # soft labels printed when no --gloss is named
 
@@ -34,8 +34,7 @@ def smooth(
             raise UsageError("give either --glosses-file FILE or --benchmark NAME (with --data-root DIR)")
         if out is not None and out.suffix != ".npy":
             raise UsageError(f"--out {out}: the target table is written as .npy; name the file *.npy")
-        spellings = {spelling: k.singular for k in KINDS for spelling in (k.name, k.singular)}
-        options = parse_assignments(option or [], spellings)
+        options = parse_assignments(option or [], KIND_SPELLINGS)
         stray = set(options) - {"smoother", "embedder", "dataset"}
         if stray:
             raise UsageError(f"options for {', '.join(sorted(stray))} do not apply here")

@@ -10,7 +10,7 @@ from rich.table import Table
 from slrbench.cli.output import console, print_json, reporting_errors
 from slrbench.config import parse_assignments
 from slrbench.errors import UsageError
-from slrbench.kinds import KINDS
+from slrbench.kinds import KIND_SPELLINGS
 
 
 def visigns(
@@ -33,8 +33,7 @@ def visigns(
         from slrbench.evaluation.visigns import accuracy_by_group, visign_groups
         from slrbench.registry import default_registry
 
-        spellings = {spelling: k.singular for k in KINDS for spelling in (k.name, k.singular)}
-        options = parse_assignments(option or [], spellings).get("embedder", {})
+        options = parse_assignments(option or [], KIND_SPELLINGS).get("embedder", {})
         names = read_json(run_dir / "class_names.json")
         if names is None:
             raise UsageError(f"{run_dir}: the benchmark has label indices only; VISigns need gloss words")

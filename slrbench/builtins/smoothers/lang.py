@@ -8,6 +8,7 @@ from slrbench.builtins.smoothers import LangSmoothingConfig
 from slrbench.embeddings.similarity import cosine_matrix
 from slrbench.errors import UsageError
 from slrbench.interfaces import SmootherContext
+from slrbench.targets import similarity_target_table
 
 
 class LangSmoothing:
@@ -26,11 +27,4 @@ class LangSmoothing:
         self.similarity = torch.from_numpy(cosine_matrix(context.gloss_vectors))  # (N, N) float64
 
     def target_table(self) -> torch.Tensor:
-        n = self.similarity.shape[0]
-        if n == 1:
-            return torch.ones(1, 1)
-        scores = self.similarity / self.config.temperature
-        scores.fill_diagonal_(float("-inf"))  # Eq. 2 normalises over i != b only
-        table = self.config.epsilon * torch.softmax(scores, dim=1)
-        table.fill_diagonal_(1.0 - self.config.epsilon)
-        return table.float()
+        return similarity_target_table(self.similarity, self.config.epsilon, self.config.temperature)

@@ -13,6 +13,7 @@ import torch
 
 from slrbench.errors import UsageError
 from slrbench.interfaces import SmootherContext
+from slrbench.targets import similarity_target_table
 from slrbench_posegcn.plugin import SpellingSmoothingConfig
 
 
@@ -65,11 +66,4 @@ class SpellingSmoothing:
         self.similarity = trigram_jaccard_matrix(context.class_names)  # (N, N) float64
 
     def target_table(self) -> torch.Tensor:
-        n = self.similarity.shape[0]
-        if n == 1:
-            return torch.ones(1, 1)
-        scores = self.similarity / self.config.temperature
-        scores.fill_diagonal_(float("-inf"))  # like Eq. 2, normalise over the other classes only
-        table = self.config.epsilon * torch.softmax(scores, dim=1)
-        table.fill_diagonal_(1.0 - self.config.epsilon)
-        return table.float()
+        return similarity_target_table(self.similarity, self.config.epsilon, self.config.temperature)
