@@ -38,3 +38,8 @@ def register_word_embedders(register: Register) -> None:
 @hookspec
 def register_datasets(register: Register) -> None:
     """Register datasets and the standard benchmarks they declare."""
+
+
+@hookspec
+def register_keypoint_extractors(register: Register) -> None:
+    """Register keypoint extractors (video frames -> (T, 133, 3) COCO-WholeBody keypoints)."""

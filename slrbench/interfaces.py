@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Iterable, Protocol, Sequence, runtime_checkable
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -162,3 +162,25 @@ class Dataset(Protocol):
     def class_names(self, benchmark: str) -> list[str] | None:
         """Gloss of each class index, or None for index-only benchmarks."""
         ...
+
+
+# --- keypoint extractors ---------------------------------------------------------------------
+WHOLEBODY_LAYOUT = "(T, 133, 3) float32 in COCO-WholeBody order: x, y in pixels of the frames, score in [0, 1]"
+
+
+@dataclass(frozen=True)
+class ExtractorContext:
+    device: str = "cpu"  # "cpu" or "cuda" (for extractors that can use a GPU)
+    threads: int = 1  # CPU threads one extractor may use (`keypoints extract` runs one per worker)
+
+
+@runtime_checkable
+class KeypointExtractor(Protocol):
+    """One video's frames -> its keypoints (WHOLEBODY_LAYOUT). Points the extractor cannot
+    produce (e.g. MediaPipe's small toes), or did not find in a frame, get score 0.
+
+    `extract` receives the frames of ONE video, in order, as (t, H, W, 3) uint8 RGB chunks, so a
+    tracking extractor may keep state within a video; it must not carry state to the next call.
+    """
+
+    def extract(self, chunks: Iterable[np.ndarray]) -> np.ndarray: ...

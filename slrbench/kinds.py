@@ -21,6 +21,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("mixups", "mixup", "register_mixups", "batch mixers and auxiliary head losses"),
     Kind("embedders", "embedder", "register_word_embedders", "word embedders: gloss -> vector"),
     Kind("datasets", "dataset", "register_datasets", "datasets and their standard benchmarks"),
+    Kind("extractors", "extractor", "register_keypoint_extractors", "keypoint extractors: video -> COCO-WholeBody"),
 )
 
 

@@ -78,3 +78,11 @@ def test_heatmaps_stay_float32_under_bf16_autocast():
 def test_bad_keypoint_layout_is_refused():
     with pytest.raises(ValueError, match=r"\(B, T, K, 3\)"):
         heatmaps_from_keypoints(torch.zeros(2, 3, 5, 2), 24)
+
+
+def test_points_with_score_zero_were_not_found_and_give_empty_maps():
+    keypoints = random_keypoints(batch=1, frames=2, joints=3)
+    keypoints[0, :, 1, 2] = 0.0  # an extractor's "not found" (e.g. a hand out of view)
+    maps = heatmaps_from_keypoints(keypoints, 24, 2.0)  # the default threshold 0 draws every other point
+    assert bool((maps[0, 1] == -1).all())
+    assert bool((maps[0, [0, 2]].amax(dim=(-2, -1)) > -1).all())

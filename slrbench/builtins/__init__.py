@@ -7,4 +7,5 @@ BUILTIN_PLUGIN_MODULES: tuple[str, ...] = (
     "slrbench.builtins.embedders",
     "slrbench.builtins.datasets",
     "slrbench.builtins.backbones",
+    "slrbench.builtins.extractors",
 )

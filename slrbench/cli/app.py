@@ -7,6 +7,7 @@ from slrbench.cli.data_cmd import data_app
 from slrbench.cli.describe_cmd import describe
 from slrbench.cli.eval_cmd import evaluate
 from slrbench.cli.import_checkpoint_cmd import import_checkpoint
+from slrbench.cli.keypoints_cmd import keypoints_app
 from slrbench.cli.list_cmd import list_plugins
 from slrbench.cli.plugins_cmd import show_plugins
 from slrbench.cli.run_cmd import run
@@ -32,6 +33,7 @@ app.command("similarity")(similarity)
 app.command("smooth")(smooth)
 app.command("import-checkpoint")(import_checkpoint)
 app.add_typer(data_app, name="data")
+app.add_typer(keypoints_app, name="keypoints")
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ def plugin_record(plugin: RegisteredPlugin) -> dict[str, Any]:
 
 
 def list_plugins(
-    kind: Annotated[Optional[str], typer.Argument(help="backbones, smoothers, mixups, embedders or datasets")] = None,
+    kind: Annotated[Optional[str], typer.Argument(help="backbones, smoothers, mixups, embedders, datasets or extractors")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """List registered plugins: name, summary, source distribution, availability and options."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -97,6 +97,26 @@ class PyAVVideo:
         return np.stack([found[int(i)] for i in indices])
 
 
+    def chunks(self, size: int) -> Iterator[np.ndarray]:
+        """Every frame in order, `size` at a time, decoding the file once."""
+        import av
+
+        batch: list[np.ndarray] = []
+        try:
+            with av.open(str(self.path)) as container:
+                stream = container.streams.video[0]
+                stream.thread_type = "AUTO"
+                for frame in container.decode(stream):
+                    batch.append(frame.to_ndarray(format="rgb24"))
+                    if len(batch) == size:
+                        yield np.stack(batch)
+                        batch = []
+        except (av.FFmpegError, OSError) as error:
+            raise VideoUnreadable(f"{self.path}: {error}") from None
+        if batch:
+            yield np.stack(batch)
+
+
 class ArrayVideo:
     decoder = "numpy"
 
@@ -112,6 +132,15 @@ class ArrayVideo:
 
     def frames(self, indices: Sequence[int]) -> np.ndarray:
         return np.asarray(self._array[list(indices)], dtype=np.uint8)
+
+
+def iter_frame_chunks(video, size: int = 32) -> Iterator[np.ndarray]:
+    """All frames of an opened video, in order, as (t, H, W, 3) uint8 chunks of at most `size`."""
+    if isinstance(video, PyAVVideo):
+        yield from video.chunks(size)
+        return
+    for start in range(0, video.num_frames, size):
+        yield video.frames(range(start, min(start + size, video.num_frames)))
 
 
 def open_video(path: Path | str, decoder: str = "auto"):

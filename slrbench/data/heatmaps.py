@@ -8,8 +8,10 @@ pass that writes the output. `benchmarks/perf/heatmaps.py` compares this
 with the dense formula.
 
 Coordinates are in heatmap pixels: pixel j's centre is at x = j (the reference's convention).
-A keypoint whose score is below `score_threshold`, or whose x or y is not finite, gives an
-empty map (all -1).
+A keypoint whose score is below `score_threshold`, or is exactly 0 (what keypoint files use for
+a point that was not found, e.g. MediaPipe's hands out of view), or whose x or y is not finite,
+gives an empty map (all -1). With the default threshold 0 every other point is drawn, as the
+reference does with HRNet keypoints (whose scores are never exactly 0).
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ def heatmaps_from_keypoints(
     height, width = (size, size) if isinstance(size, int) else size
     coords = keypoints.to(torch.float32).permute(0, 2, 1, 3)  # (B, T, K, 3) -> (B, K, T, 3)
     x, y, score = coords.unbind(-1)  # each (B, K, T)
-    present = (score >= score_threshold) & torch.isfinite(x) & torch.isfinite(y)
+    present = (score >= score_threshold) & (score > 0) & torch.isfinite(x) & torch.isfinite(y)
     x = torch.where(present, x, torch.zeros_like(x))
     y = torch.where(present, y, torch.zeros_like(y))
 
