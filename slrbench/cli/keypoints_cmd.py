@@ -1,6 +1,7 @@
 """`slrbench keypoints extract`: a benchmark's videos -> the reference's keypoint pickle."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -41,6 +42,8 @@ def extract(
         stray = set(options) - {"extractor", "dataset"}
         if stray:
             raise UsageError(f"keypoints extract takes extractor and dataset options only (got {', '.join(sorted(stray))})")
+        if not re.fullmatch(r"cpu|cuda(:\d+)?", device):
+            raise UsageError(f"--device {device}: use cpu, cuda or cuda:N")
         if data_root is not None and not data_root.is_dir():
             raise UsageError(f"--data-root {data_root} is not a folder")
         registry = default_registry()

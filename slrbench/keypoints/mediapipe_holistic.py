@@ -7,6 +7,7 @@ face was found in the frame and 0 otherwise (MediaPipe gives them no per-point c
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Iterable
 
@@ -34,6 +35,9 @@ class MediaPipeHolisticExtractor:
 
         self.config = config
         self._holistic = mp.solutions.holistic
+        if context.device != "cpu":
+            warnings.warn(f"device {context.device!r}: MediaPipe's Python solutions run on the CPU only",
+                          RuntimeWarning, stacklevel=2)
         model = Path(mp.__file__).parent / "modules" / "pose_landmark" / _POSE_MODELS[config.model_complexity]
         if not model.is_file():
             raise UsageError(
