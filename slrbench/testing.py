@@ -309,11 +309,11 @@ def check_keypoint_extractor(
              f"extract() must return a ({len(frames)}, 133, 3) array, got {getattr(whole, 'shape', None)}")
     _require(whole.dtype == np.float32 and bool(np.isfinite(whole).all()), label, "keypoints must be finite float32")
     _require(bool(((whole[..., 2] >= 0) & (whole[..., 2] <= 1)).all()), label, "scores must lie in [0, 1]")
+    again = extractor.extract([frames])
+    _require(np.allclose(again, whole, atol=1e-3), label, "a second video must not see state from the first")
     split = max(len(frames) // 3, 1)
     chunked = extractor.extract([frames[:split], frames[split:]])
     _require(np.allclose(chunked, whole, atol=1e-3), label, "the result must not depend on how frames are chunked")
-    again = extractor.extract([frames])
-    _require(np.allclose(again, whole, atol=1e-3), label, "a second video must not see state from the first")
     empty = extractor.extract([])
     _require(np.asarray(empty).shape == (0, 133, 3), label, "a video without frames must give a (0, 133, 3) array")
     return {"frames": len(frames), "points_found": int((whole[..., 2] > 0).any(axis=0).sum())}

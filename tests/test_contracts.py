@@ -114,3 +114,48 @@ def test_contract_checks_catch_a_broken_smoother():
     register_module(loaded, module, "broken-smoother", "test", "0")
     with pytest.raises(testing.ContractError, match="smoother 'ones': each row must sum to 1"):
         testing.check_label_smoother("ones", registry=Registry(loaded))
+
+
+def _extractor_options(name: str, folder: Path) -> dict:
+    if name == "rtmpose":
+        from onnx_models import export_spot_locator
+
+        return {"path": str(export_spot_locator(folder / "locator.onnx"))}
+    return {}
+
+
+@pytest.mark.parametrize("name", registered("extractors"))
+def test_keypoint_extractor_contract(name, tmp_path):
+    reason = default_registry().get("extractors", name).unavailable_reason()
+    if reason:
+        pytest.skip(f"extractor '{name}' {reason}")
+    report = testing.check_keypoint_extractor(name, options=_extractor_options(name, tmp_path))
+    assert report["frames"] == 12
+
+
+def test_contract_checks_catch_an_extractor_that_remembers_the_last_video():
+    import types
+
+    from slrbench import PluginSpec, hookimpl
+    from slrbench.plugins import load_plugins, register_module
+    from slrbench.registry import Registry
+
+    class Remembering:
+        def __init__(self, config, context):
+            self.videos = 0
+
+        def extract(self, chunks):
+            frames = sum(len(chunk) for chunk in chunks)
+            self.videos += 1
+            points = np.zeros((frames, 133, 3), dtype=np.float32)
+            points[..., 0] = self.videos  # state carried from one video to the next
+            return points
+
+    module = types.ModuleType("remembering_extractor")
+    module.register_keypoint_extractors = hookimpl(
+        lambda register: register(PluginSpec(name="remembering", factory=Remembering))
+    )
+    loaded = load_plugins({"SLRBENCH_LOAD_PLUGINS": ""})
+    register_module(loaded, module, "remembering-extractor", "test", "0")
+    with pytest.raises(testing.ContractError, match="extractor 'remembering': a second video must not see state from the first"):
+        testing.check_keypoint_extractor("remembering", registry=Registry(loaded))

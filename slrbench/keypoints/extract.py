@@ -120,6 +120,8 @@ def run_extraction(jobs: list[VideoJob], extractor: str, options: dict[str, Any]
         if progress is not None:
             progress(extracted + len(failures), len(todo), frames)
 
+    if progress is not None:
+        progress(0, len(todo), 0)
     if todo:
         if workers <= 1:
             _start_worker(extractor, plain_options, context, quiet=False)
