@@ -169,3 +169,12 @@ def test_slrbench_run_trains_on_the_extracted_keypoints(tmp_path, model):
     assert result.returncode == 0, result.stderr
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["num_samples"] == 2 and metrics["skipped_samples"] == 0
+
+
+def test_a_data_root_without_videos_writes_nothing_and_says_so(tmp_path, model):
+    root = wlasl_root(tmp_path)
+    result, report = extract(root, model)
+    assert result.returncode == 1 and report["entries"] == 0 and report["missing"] == report["videos"]
+    assert "no video could be read" in result.stderr
+    assert not (root / "keypoints.pkl").exists() and not (root / "keypoints.pkl.meta.json").exists()
+    assert (root / "keypoints.pkl.failures.csv").is_file()

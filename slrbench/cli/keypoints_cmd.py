@@ -58,7 +58,11 @@ def extract(
         print_json(report.as_dict())
     else:
         _print_report(report.as_dict())
-    if report.failures:
+    if report.entries == 0:
+        err_console.print(f"[bold red]error:[/] no video could be read, so nothing was written; check that "
+                          f"--data-root holds the videos (e.g. {jobs[0].video if jobs else 'videos/...'})",
+                          highlight=False, soft_wrap=True)
+    if report.failures or report.entries == 0:
         raise typer.Exit(1)
 
 

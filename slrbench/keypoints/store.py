@@ -74,6 +74,9 @@ class KeypointStore:
         table = dict(base)
         for path in sorted(self.parts.glob("*.npy")):
             table[unquote(path.stem)] = np.load(path)
+        if not table:  # nothing could be extracted: an empty pickle would only hide that
+            shutil.rmtree(self.parts)
+            return 0
         with atomic_path(self.out) as temporary:
             with open(temporary, "wb") as handle:
                 pickle.dump(table, handle, protocol=pickle.HIGHEST_PROTOCOL)
