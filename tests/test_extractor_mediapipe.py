@@ -38,7 +38,7 @@ def test_mediapipe_keeps_the_extractor_contract():
 def sample_keypoints():
     if not TEST_VIDEO.is_file():
         pytest.skip(f"{TEST_VIDEO} not found (checkout without ../shared)")
-    from slrbench.keypoints.extract import extract_one
+    from slrbench.extraction.extract import extract_one
 
     extractor = default_registry().build("extractors", "mediapipe", {}, ExtractorContext())
     return extract_one(extractor, TEST_VIDEO)

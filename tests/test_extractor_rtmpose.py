@@ -12,7 +12,7 @@ pytest.importorskip("onnxruntime")
 from onnx_models import export_single_output_model, export_spot_locator  # noqa: E402
 from slrbench.errors import UsageError  # noqa: E402
 from slrbench.interfaces import ExtractorContext, KeypointExtractor  # noqa: E402
-from slrbench.keypoints.rtmpose import WarpToInput, decode_simcc, whole_frame_box  # noqa: E402
+from slrbench.extraction.rtmpose import WarpToInput, decode_simcc, whole_frame_box  # noqa: E402
 from slrbench.registry import default_registry  # noqa: E402
 
 INPUT_SIZES = [(192, 256), (288, 384)]  # (width, height), as RTMPose names them

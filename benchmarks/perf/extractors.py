@@ -39,7 +39,7 @@ def decode_rate(video: Path, repeats: int) -> float:
 
 
 def extraction_rate(jobs, name: str, options: dict, out: Path, workers: int) -> float:
-    from slrbench.keypoints.extract import run_extraction
+    from slrbench.extraction.extract import run_extraction
 
     report = run_extraction(jobs, name, options, out, workers=workers, force=True)
     assert not report.failures, report.failures
@@ -86,7 +86,7 @@ def main() -> None:
     args = parser.parse_args()
     if not SHARED_VIDEO.is_file():
         sys.exit(f"needs the sample video {SHARED_VIDEO}")
-    from slrbench.keypoints.jobs import VideoJob
+    from slrbench.extraction.jobs import VideoJob
 
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)

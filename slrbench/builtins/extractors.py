@@ -36,14 +36,14 @@ class RTMPoseConfig(PluginConfig):
 def register_keypoint_extractors(register):
     register(PluginSpec(
         name="mediapipe",
-        factory="slrbench.keypoints.mediapipe_holistic:MediaPipeHolisticExtractor",
+        factory="slrbench.extraction.mediapipe_holistic:MediaPipeHolisticExtractor",
         config=MediaPipeConfig,
         summary="MediaPipe Holistic (pose, hands, face mesh) mapped to COCO-WholeBody; pip install slrbench[mediapipe]",
         requires=("mediapipe",),
     ))
     register(PluginSpec(
         name="rtmpose",
-        factory="slrbench.keypoints.rtmpose:RTMPoseExtractor",
+        factory="slrbench.extraction.rtmpose:RTMPoseExtractor",
         config=RTMPoseConfig,
         summary="RTMPose / RTMW COCO-WholeBody ONNX model (local file) run with onnxruntime",
         requires=("onnxruntime",),

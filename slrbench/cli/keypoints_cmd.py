@@ -33,8 +33,8 @@ def extract(
     with reporting_errors():
         from slrbench.config import parse_assignments
         from slrbench.errors import UsageError
-        from slrbench.keypoints.extract import run_extraction
-        from slrbench.keypoints.jobs import benchmark_jobs, default_output
+        from slrbench.extraction.extract import run_extraction
+        from slrbench.extraction.jobs import benchmark_jobs, default_output
         from slrbench.registry import default_registry
 
         options = parse_assignments(option or [], {"extractor": "extractor", "extractors": "extractor",

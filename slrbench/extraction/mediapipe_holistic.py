@@ -1,4 +1,4 @@
-"""MediaPipe Holistic as a keypoint extractor, mapped to COCO-WholeBody (`slrbench.keypoints.wholebody`).
+"""MediaPipe Holistic as a keypoint extractor, mapped to COCO-WholeBody (`slrbench.extraction.wholebody`).
 
 The model ships in the `mediapipe` wheel (pose model "full", `model_complexity=1`), so it runs
 offline. One Holistic graph per video: it tracks within a video and starts afresh for the next.
@@ -15,7 +15,7 @@ import numpy as np
 
 from slrbench.errors import UsageError
 from slrbench.interfaces import ExtractorContext
-from slrbench.keypoints.wholebody import (
+from slrbench.extraction.wholebody import (
     BODY_FROM_MEDIAPIPE_POSE, FACE_FROM_FACEMESH, FACE_OFFSET, FEET_FROM_MEDIAPIPE_POSE, LEFT_HAND_OFFSET,
     NUM_POINTS, RIGHT_HAND_OFFSET,
 )

@@ -23,7 +23,7 @@ import numpy as np
 
 from slrbench.errors import UsageError
 from slrbench.interfaces import ExtractorContext
-from slrbench.keypoints.wholebody import NUM_POINTS
+from slrbench.extraction.wholebody import NUM_POINTS
 
 _EXPORT_HINT = "export an RTMPose/RTMW COCO-WholeBody model to ONNX (see docs/keypoints.md)"
 _EXPECTED = (f"expected one input (N, 3, H, W) float32 and two outputs simcc_x (N, {NUM_POINTS}, W*r) "

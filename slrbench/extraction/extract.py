@@ -3,7 +3,7 @@
 Each worker builds its own extractor once and decodes its videos itself (decord, PyAV fallback),
 so only the (T, 133, 3) arrays travel back. A missing or corrupt video, or an extractor error on
 one video, is recorded with its reason and the run goes on; finished videos are saved as they
-arrive (`slrbench.keypoints.store`), so an interrupted run resumes where it stopped.
+arrive (`slrbench.extraction.store`), so an interrupted run resumes where it stopped.
 """
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ import numpy as np
 from slrbench.data.check import quiet_native_stderr
 from slrbench.data.decoding import VideoUnreadable, iter_frame_chunks, open_video
 from slrbench.interfaces import ExtractorContext
-from slrbench.keypoints.jobs import VideoJob
-from slrbench.keypoints.store import KeypointStore, failures_path
+from slrbench.extraction.jobs import VideoJob
+from slrbench.extraction.store import KeypointStore, failures_path
 
 CHUNK_FRAMES = 32
 Progress = Callable[[int, int, int], None]  # (videos finished, videos to do, frames so far)
