@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -48,8 +49,7 @@ def extract(
             raise UsageError(f"--data-root {data_root} is not a folder")
         registry = default_registry()
         registry.get("extractors", extractor)  # an unknown name fails before the dataset is read
-        jobs, pickles = benchmark_jobs(registry, benchmark, data_root, options.get("dataset"),
-                                       split or ("train", "val", "test"))
+        jobs, pickles = benchmark_jobs(registry, benchmark, data_root, options.get("dataset"), split)
         target = out or default_output(data_root, pickles)
         with _ExtractionProgress(quiet=as_json) as progress:
             report = run_extraction(jobs, extractor, options.get("extractor", {}), target, workers=workers,
@@ -72,16 +72,13 @@ class _ExtractionProgress:
     def __init__(self, quiet: bool):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-        self.quiet = quiet
         self.bar = Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TextColumn("videos"),
                             TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("eta"),
                             TimeRemainingColumn(), console=err_console, transient=True, disable=quiet)
         self.task = self.bar.add_task("", total=None, rate="")
-        self.started = None
+        self.started = 0.0
 
     def __enter__(self) -> "_ExtractionProgress":
-        import time
-
         self.started = time.perf_counter()
         self.bar.__enter__()
         return self
@@ -90,8 +87,6 @@ class _ExtractionProgress:
         self.bar.__exit__(*exc)
 
     def __call__(self, finished: int, total: int, frames: int) -> None:
-        import time
-
         seconds = max(time.perf_counter() - self.started, 1e-9)
         self.bar.update(self.task, completed=finished, total=total, rate=f"{frames / seconds:.1f} frames/s")
 

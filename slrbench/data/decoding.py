@@ -76,43 +76,40 @@ class PyAVVideo:
         except (av.FFmpegError, IndexError, OSError) as error:
             raise VideoUnreadable(f"{path}: {error}") from None
 
-    def frames(self, indices: Sequence[int]) -> np.ndarray:
+    def _decoded(self) -> Iterator[np.ndarray]:
+        """Every frame in order as (H, W, 3) uint8 RGB; a decoding error becomes VideoUnreadable."""
         import av
 
-        wanted = sorted(set(int(i) for i in indices))
-        found: dict[int, np.ndarray] = {}
-        try:
-            with av.open(str(self.path)) as container:
-                stream = container.streams.video[0]
-                stream.thread_type = "AUTO"
-                for position, frame in enumerate(container.decode(stream)):
-                    if position in wanted:
-                        found[position] = frame.to_ndarray(format="rgb24")
-                    if position >= wanted[-1]:
-                        break
-        except (av.FFmpegError, OSError) as error:
-            raise VideoUnreadable(f"{self.path}: {error}") from None
-        if len(found) < len(wanted):
-            raise VideoUnreadable(f"{self.path}: decoded {len(found)} of {len(wanted)} requested frames")
-        return np.stack([found[int(i)] for i in indices])
-
-
-    def chunks(self, size: int) -> Iterator[np.ndarray]:
-        """Every frame in order, `size` at a time, decoding the file once."""
-        import av
-
-        batch: list[np.ndarray] = []
         try:
             with av.open(str(self.path)) as container:
                 stream = container.streams.video[0]
                 stream.thread_type = "AUTO"
                 for frame in container.decode(stream):
-                    batch.append(frame.to_ndarray(format="rgb24"))
-                    if len(batch) == size:
-                        yield np.stack(batch)
-                        batch = []
+                    yield frame.to_ndarray(format="rgb24")
         except (av.FFmpegError, OSError) as error:
             raise VideoUnreadable(f"{self.path}: {error}") from None
+
+    def frames(self, indices: Sequence[int]) -> np.ndarray:
+        wanted = set(int(i) for i in indices)
+        last = max(wanted)
+        found: dict[int, np.ndarray] = {}
+        for position, frame in enumerate(self._decoded()):
+            if position in wanted:
+                found[position] = frame
+            if position >= last:
+                break
+        if len(found) < len(wanted):
+            raise VideoUnreadable(f"{self.path}: decoded {len(found)} of {len(wanted)} requested frames")
+        return np.stack([found[int(i)] for i in indices])
+
+    def chunks(self, size: int) -> Iterator[np.ndarray]:
+        """Every frame in order, `size` at a time, decoding the file once."""
+        batch: list[np.ndarray] = []
+        for frame in self._decoded():
+            batch.append(frame)
+            if len(batch) == size:
+                yield np.stack(batch)
+                batch = []
         if batch:
             yield np.stack(batch)
 

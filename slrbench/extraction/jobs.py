@@ -27,7 +27,7 @@ class VideoJob:
 
 
 def pickle_key(row: Mapping[str, Any], data_root: Optional[Path]) -> str:
-    path, name = split_reference(str(row.get("keypoints") or ""))
+    _, name = split_reference(str(row.get("keypoints") or ""))
     if name is not None:
         return name
     video = Path(str(row["video"]))
@@ -41,17 +41,19 @@ def pickle_key(row: Mapping[str, Any], data_root: Optional[Path]) -> str:
 
 def benchmark_jobs(registry: Registry, benchmark: str, data_root: Optional[Path],
                    options: Optional[dict[str, Any]] = None,
-                   splits: Iterable[str] = SPLITS) -> tuple[list[VideoJob], list[Path]]:
-    """The benchmark's videos (one job per distinct file) and the pickles its manifest names."""
+                   splits: Optional[Iterable[str]] = None) -> tuple[list[VideoJob], list[Path]]:
+    """The benchmark's videos (one job per distinct file, `splits` only; None: all) and the pickles
+    its manifest names."""
+    splits = set(splits or SPLITS)
     plugin = registry.find_benchmark(benchmark)
     dataset = registry.build("datasets", plugin.name, options or {}, DatasetContext(data_root))
     if getattr(dataset, "clip_reader", lambda: None)() is not None:
         raise UsageError(f"benchmark '{benchmark}' renders its clips in memory: there are no video files to "
                          "extract keypoints from (for synthetic, -o dataset.cache_dir=DIR writes them)")
-    unknown = sorted(set(splits) - set(SPLITS))
+    unknown = sorted(splits - set(SPLITS))
     if unknown:
         raise UsageError(f"--split {', '.join(unknown)}: use {', '.join(SPLITS)}")
-    rows = [row for row in dataset.manifest(benchmark).to_dict("records") if row["split"] in set(splits)]
+    rows = [row for row in dataset.manifest(benchmark).to_dict("records") if row["split"] in splits]
     jobs: dict[str, VideoJob] = {}
     pickles: set[Path] = set()
     for row in rows:
