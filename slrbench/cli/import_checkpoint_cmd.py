@@ -9,9 +9,14 @@ absent:
     best/                model.safetensors (backbone.* and FC1 heads.classifiers.*) + state.pt (epoch),
                          the layout `slrbench.training` writes for the best epoch
     auxiliary.safetensors  training-only tensors: FC2 (branch.fc2.*) and gloss mappers (branch.mappers.*)
-    import_report.json   every source key: its slrbench key, or why it is unused
+    import_report.json   every source key: its slrbench key, or why it is unused; the class order
+    class_names.json     the gloss of each class index, as a training run writes it (when the
+                         benchmark's files were read)
 
-Key mapping: `slrbench.models.reference_checkpoint`.
+The reference numbers classes its own way (WLASL, NMFs-CSL: sorted training labels), so FC1 and
+FC2 rows are permuted into the benchmark's class order as slrbench's dataset plugin reads it:
+hence `--benchmark` (and `--data-root` where the order comes from the annotation files).
+Key mapping: `slrbench.models.reference_checkpoint`; class order: `slrbench.models.reference_classes`.
 """
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from slrbench.cli.output import console, print_json, reporting_errors
+from slrbench.cli.output import console, print_json, print_warnings, reporting_errors
 from slrbench.errors import UsageError
 
 FORMATS = ("nla-slr",)
@@ -37,8 +42,13 @@ def import_checkpoint(
     out: Annotated[Path, typer.Option(help="run directory to create")],
     backbone: Annotated[Optional[str], typer.Option(
         help="single- or two-stream checkpoints: the 64- or 32-frame variant, e.g. video-32 (default: 64)")] = None,
-    benchmark: Annotated[Optional[str], typer.Option(help="benchmark it was trained on, e.g. wlasl2000")] = None,
-    data_root: Annotated[Optional[Path], typer.Option(help="that benchmark's data folder (for `slrbench eval`)")] = None,
+    benchmark: Annotated[Optional[str], typer.Option(
+        help="benchmark it was trained on, e.g. wlasl2000 (required: it sets the class order)")] = None,
+    data_root: Annotated[Optional[Path], typer.Option(
+        help="that benchmark's data folder: WLASL / NMFs-CSL class order, `slrbench eval`")] = None,
+    class_order: Annotated[Optional[Path], typer.Option(
+        "--class-order", help="JSON list: entry i is the gloss or label index of the reference's row i "
+                              "(overrides the benchmark's rule)")] = None,
     force: Annotated[bool, typer.Option("--force", help="replace an existing --out directory")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the import report as JSON")] = False,
 ) -> None:
@@ -50,31 +60,46 @@ def import_checkpoint(
             raise UsageError(f"checkpoint file {file} does not exist")
         if out.exists() and not force:
             raise UsageError(f"--out {out} exists; choose a new directory or pass --force to replace it")
+        if benchmark is None:
+            raise UsageError("--benchmark is required: the reference numbers its classes its own way and the rows are "
+                             "reordered into the benchmark's order (e.g. --benchmark wlasl2000 --data-root data/wlasl)")
         from slrbench.registry import default_registry
 
         registry = default_registry()
-        if benchmark is not None:
-            registry.find_benchmark(benchmark)
+        registry.find_benchmark(benchmark)
         if backbone is not None:
             registry.get("backbones", backbone)
-        from slrbench.models.reference_checkpoint import import_reference_state
+        from slrbench.models.reference_checkpoint import import_reference_state, reorder_classes
+        from slrbench.models.reference_classes import reference_class_order
 
+        order, warnings = reference_class_order(registry, benchmark, data_root, class_order)
+        print_warnings(warnings)
         document = load_reference_checkpoint(file)
         imported = import_reference_state(document["model_state"], backbone)
+        if imported.num_classes != len(order.permutation):
+            where = f" in {data_root}" if data_root is not None else ""
+            raise UsageError(f"the checkpoint has {imported.num_classes} classes but {benchmark}{where} has "
+                             f"{len(order.permutation)}; give the benchmark (and data) it was trained on")
+        reorder_classes(imported, order.permutation)
         from slrbench.runconfig import resolve_run_plan
 
         switches = [f"backbone.{key}={str(value).lower()}" for key, value in imported.lateral_options.items()]
         flags = {"benchmark": benchmark, "data_root": data_root, "backbone": imported.backbone}
         plan = resolve_run_plan(registry, {}, flags, switches)
-        report = import_report(imported)
+        report = {**import_report(imported), "class_order": order.as_report()}
         config = run_config(file, document, imported, plan.as_dict())
-        write_run_directory(out, imported, config, report)
+        config["imported_from"]["class_order"] = order.rule
+        documents = {"config.json": config, "import_report.json": report}
+        if order.read_dataset:
+            documents["class_names.json"] = order.glosses
+        write_run_directory(out, imported, documents)
     if as_json:
         print_json(report)
         return
     counts = report["counts"]
+    rows = f"rows reordered ({order.rule})" if not order.is_identity else f"rows kept in order ({order.rule})"
     console.print(
-        f"imported {imported.backbone} ({imported.num_classes} classes) into {out}: {counts['inference']} tensors "
+        f"imported {imported.backbone} ({imported.num_classes} classes) into {out}, {rows}: {counts['inference']} tensors "
         f"for inference (best/model.safetensors), {counts['training_only']} training-only (auxiliary.safetensors), "
         f"{counts['unused']} unused (listed in import_report.json)", highlight=False)
 
@@ -137,7 +162,7 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, (int, float, str, bool, type(None))) else str(value)
 
 
-def write_run_directory(out: Path, imported: Any, config: dict[str, Any], report: dict[str, Any]) -> None:
+def write_run_directory(out: Path, imported: Any, documents: dict[str, Any]) -> None:
     """Assemble the directory under a temporary sibling name, then rename it into place."""
     from safetensors.torch import save_file
 
@@ -149,11 +174,11 @@ def write_run_directory(out: Path, imported: Any, config: dict[str, Any], report
     shutil.rmtree(temporary, ignore_errors=True)
     try:
         temporary.mkdir()
-        epoch = config["imported_from"].get("epoch")
+        epoch = documents["config.json"]["imported_from"].get("epoch")
         save_checkpoint(temporary / "best", imported.weights, {"epoch": epoch if isinstance(epoch, int) else -1})
         if imported.training_only:
             save_file({k: v.contiguous() for k, v in imported.training_only.items()}, str(temporary / "auxiliary.safetensors"))
-        for name, document in (("config.json", config), ("import_report.json", report)):
+        for name, document in documents.items():
             (temporary / name).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         if out.exists():
             out.rename(stale)

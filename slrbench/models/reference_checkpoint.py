@@ -21,13 +21,15 @@ fuse_l f32 (two-stream: visual_head vS, visual_head_keypoint kS, visual_head_fus
     word_fused_gloss_output_layer -> branch.fc2.<feature>         (FC2, training only)
     word_emb_mapper               -> branch.mappers.<feature>     (gloss mapper, training only)
 The lateral switches are read off the keys present. The video streams' first convolutions have
-their input channels reversed (the reference feeds BGR, slrbench RGB).
+their input channels reversed (the reference feeds BGR, slrbench RGB). FC1 and FC2 are the only
+tensors with a class dimension (their rows; the gloss mapper is Linear(300 -> in)):
+`reorder_classes` puts them in slrbench's class order (`slrbench.models.reference_classes`).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import torch
 
@@ -51,6 +53,7 @@ FOURSTREAM_HEADS = {"visual_head_rgb_h": "v64", "visual_head_rgb_l": "v32", "vis
                     "visual_head_fuse_l": "f32"}
 HEAD_PARTS = {"gloss_output_layer": "heads.classifiers", "word_fused_gloss_output_layer": "branch.fc2",
               "word_emb_mapper": "branch.mappers"}
+CLASS_ROWS = ("heads.classifiers.", "branch.fc2.")  # tensors whose first dimension is the class
 LATERAL_SWITCHES = {"video_keypoint_laterals": ("rgb_stream_lateral", "pose_stream_lateral"),
                     "video_video_laterals": ("rgb_low2high", "rgb_high2low"),
                     "keypoint_keypoint_laterals": ("pose_low2high", "pose_high2low")}
@@ -184,6 +187,16 @@ def import_reference_state(state: Mapping[str, torch.Tensor], backbone: str | No
         first = f"backbone.{stream}.{FIRST_CONV}"
         result.weights[first] = stream_tensor(FIRST_CONV, result.weights[first], stream.rstrip("0123456789"))
     return result
+
+
+def reorder_classes(imported: ImportedCheckpoint, permutation: Sequence[int]) -> None:
+    """Row i of every class-dependent tensor becomes the reference's row `permutation[i]`."""
+    if sorted(permutation) != list(range(imported.num_classes)):
+        raise UsageError(f"the checkpoint has {imported.num_classes} classes, the class order {len(permutation)}")
+    index = torch.as_tensor(list(permutation), dtype=torch.long)
+    for table in (imported.weights, imported.training_only):
+        for key in [key for key in table if key.startswith(CLASS_ROWS)]:
+            table[key] = table[key].index_select(0, index)  # (N, in) or (N,)
 
 
 def _backbone_target(key: str, streams: dict[str, str]) -> str | None:
