@@ -48,10 +48,19 @@ class RunSettings(BaseModel):
                                                          "(f64, f32, f) when present, else all")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where to train")
     crops: Literal[1, 3] = Field(1, description="test views: 1 (central) or 3 (start, middle, end)")
+    test_view: Literal["full", "center-crop"] = Field(
+        "full", description="evaluation frames: full = the whole frame resized (the reference's test view); "
+        "center-crop = the central 224/256 box")
     seed: int = Field(321, description="random seed")
     out: Optional[Path] = Field(None, description="run directory; default results/runs/<benchmark>-<time>")
     resume: bool = Field(False, description="continue the run in --out from its last checkpoint")
     variant: Optional[str] = Field(None, description="the recipe variant (`[variants.NAME]` of --config) this run uses")
+    init_from: list[str] = Field(default_factory=list, description="run directories (or imported checkpoints) whose "
+                                 "weights start this model (staged training); in a recipe, `stage:NAME` names one of "
+                                 "its [stages.NAME]")
+    stage: Optional[str] = Field(None, description="the recipe stage (`[stages.NAME]` of --config) this run trains")
+    stages_dir: Optional[Path] = Field(None, description="where a recipe's stages write their runs; default "
+                                       "results/runs/<variant or benchmark>-stages")
 
 
 class RunPlan(BaseModel):
@@ -69,8 +78,7 @@ class RunPlan(BaseModel):
 
 def apply_variant(document: dict[str, Any], variant: str | None, source: str) -> dict[str, Any]:
     """Merge `[variants.NAME]` of a recipe over its base; a recipe with variants needs one chosen.
-    A variant naming another plugin of a kind replaces that kind's table (base options of the
-    old plugin would not apply); naming the same plugin (or none) overrides single options."""
+    (`merge_recipe_table`: a variant naming another plugin replaces that kind's table.)"""
     document = dict(document)
     variants = document.pop("variants", {})
     if variant is None:
@@ -80,15 +88,18 @@ def apply_variant(document: dict[str, Any], variant: str | None, source: str) ->
     if variant not in variants:
         known = ", ".join(variants) or "none"
         raise OptionsError([f"{source} has no variant '{variant}'; variants: {known}"])
-    merged = {**document, "variant": variant}
-    for key, value in variants[variant].items():
+    return merge_recipe_table({**document, "variant": variant}, variants[variant])
+
+
+def merge_recipe_table(document: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """`overrides` (a variant or a stage) over a recipe: a table naming another plugin of a kind
+    replaces that kind's table; naming the same plugin (or none) overrides single options."""
+    merged = dict(document)
+    for key, value in overrides.items():
         base = merged.get(key)
         same_plugin = isinstance(base, dict) and value.get("name", base.get("name")) == base.get("name") \
             if isinstance(value, dict) else False
-        if same_plugin:  # same plugin: the variant's options override the base's
-            merged[key] = {**base, **value}
-        else:
-            merged[key] = value
+        merged[key] = {**base, **value} if same_plugin else value
     return merged
 
 

@@ -9,13 +9,17 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from slrbench.cli.completion import benchmark_names, plugin_names
 from slrbench.cli.output import console, print_json, reporting_errors
 from slrbench.config import load_config_file
 from slrbench.errors import SlrbenchError
 from slrbench.registry import default_registry
-from slrbench.runconfig import apply_variant, resolve_run_plan
+from slrbench.comparability import comparability_warnings
+from slrbench.errors import UsageError
+from slrbench.runconfig import RunPlan
+from slrbench.stages import StagedPlan, resolve_staged_plan, run_finished
 
 
 def run(
@@ -40,6 +44,11 @@ def run(
     seed: Annotated[Optional[int], typer.Option(help="random seed (default 321)")] = None,
     out: Annotated[Optional[Path], typer.Option(help="run directory")] = None,
     resume: Annotated[Optional[bool], typer.Option("--resume", help="continue the run in --out")] = None,
+    init_from: Annotated[Optional[list[Path]], typer.Option(
+        "--init-from", help="start from an earlier run or imported checkpoint (repeatable): single streams -> "
+        "VKNet-64/32 -> VKNet, or another benchmark's model (all but its classifiers)")] = None,
+    stage: Annotated[Optional[str], typer.Option(help="train one stage (a stages.NAME table) of the --config recipe, or 'all': "
+                                                 "every unfinished stage the run needs, then the run")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="validate and print the resolved plan, train nothing")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="with --dry-run: print the plan as JSON")] = False,
 ) -> None:
@@ -49,30 +58,73 @@ def run(
         "mixup": mixup, "embedder": embedder, "epochs": epochs, "batch_size": batch_size,
         "micro_batch_size": micro_batch_size, "workers": workers, "device": device,
         "crops": crops, "seed": seed, "out": out, "resume": resume,
+        "init_from": [str(path) for path in init_from] if init_from else None,
     }
     with reporting_errors():
         if config is None and benchmark is None:
             from slrbench.recipes import DEMO
 
             config = DEMO
-        document = apply_variant(load_config_file(config) if config else {}, variant, str(config))
-        plan = resolve_run_plan(default_registry(), document, flags, option or [])
+        staged = resolve_staged_plan(default_registry(), load_config_file(config) if config else {}, variant,
+                                     str(config or ""), flags, option or [], stage)
         if dry_run:
-            if as_json:
-                print_json(plan.as_dict())
-            else:
-                console.print_json(data=plan.as_dict())
+            print_dry_run(staged, as_json)
             return
-        from slrbench.cli.run_progress import RunProgress
-        from slrbench.training.run import execute
+        plans = staged.plans_to_run()
+        check_starts(staged, plans)
+        for plan in plans:
+            train_and_report(plan)
 
-        try:
-            with RunProgress(console, plan.settings.epochs) as progress:
-                outcome = execute(default_registry(), plan, progress)
-        except KeyboardInterrupt:
-            out = plan.settings.out or "the run directory"
-            raise SlrbenchError(f"interrupted; the last complete epoch is saved: continue with the same command "
-                                f"plus --resume --out {out}") from None
+
+def print_dry_run(staged: StagedPlan, as_json: bool) -> None:
+    document = staged.target.as_dict()
+    if staged.chain or staged.target.settings.stage:
+        document["stages"] = staged.describe()
+    document["warnings"] = comparability_warnings(staged.target)
+    if as_json:
+        print_json(document)
+        return
+    console.print_json(data=document)
+    for row in document.get("stages", []):
+        console.print(f"stage {row['stage']}: {row['backbone']} from {row['start']} -> {row['run_dir']} "
+                      f"({row['state']})", highlight=False, soft_wrap=True)
+    print_warnings(document["warnings"])
+
+
+def print_warnings(lines: list[str]) -> None:
+    for line in lines:
+        console.print(f"[yellow]warning:[/yellow] {escape(line)}", soft_wrap=True)
+
+
+def check_starts(staged: StagedPlan, plans: list[RunPlan]) -> None:
+    """Every --init-from run exists, or is trained earlier by this command, before anything starts."""
+    stage_names = {str(stage.run_dir): stage.name for stage in staged.chain}
+    produced: set[str] = set()
+    for plan in plans:
+        for path in plan.settings.init_from:
+            if path not in produced and not run_finished(Path(path)):
+                name = stage_names.get(path)
+                hint = (f"train stage {name} first (--stage {name}, or --stage all for the whole chain)" if name
+                        else "train or import it first")
+                raise UsageError(f"--init-from {path}: no finished run there; {hint}")
+        if plan.settings.out is not None:
+            produced.add(str(plan.settings.out))
+
+
+def train_and_report(plan: RunPlan) -> None:
+    from slrbench.cli.run_progress import RunProgress
+    from slrbench.training.run import execute
+
+    if plan.settings.stage:
+        console.print(f"stage {plan.settings.stage}: {plan.settings.backbone} -> {plan.settings.out}", highlight=False)
+    print_warnings(comparability_warnings(plan))
+    try:
+        with RunProgress(console, plan.settings.epochs) as progress:
+            outcome = execute(default_registry(), plan, progress)
+    except KeyboardInterrupt:
+        out = plan.settings.out or "the run directory"
+        raise SlrbenchError(f"interrupted; the last complete epoch is saved: continue with the same command "
+                            f"plus --resume --out {out}") from None
     if outcome.is_main:
         print_run_summary(outcome)
 

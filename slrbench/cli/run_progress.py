@@ -29,6 +29,8 @@ class RunProgress:
             if self.task is None:
                 self.task = self.progress.add_task(description, total=values["steps"])
             self.progress.update(self.task, description=description, completed=values["step"], total=values["steps"])
+        elif event == "note":
+            self.console.print(values["text"], highlight=False, soft_wrap=True)
         elif event == "epoch":
             if self.task is not None:
                 self.progress.remove_task(self.task)

@@ -11,6 +11,7 @@ from slrbench.evaluation.rundir import read_json
 
 COLUMNS = ("per_instance_top1", "per_instance_top5", "per_class_top1", "per_class_top5")
 HEADERS = ("Per-instance Top-1", "Per-instance Top-5", "Per-class Top-1", "Per-class Top-5")
+NOTES = "notes"  # the run's warnings (e.g. not comparable with the paper), shown under the table
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "results" / "reference"
 
 
@@ -22,7 +23,8 @@ def run_rows(run_dirs: Sequence[Path]) -> pd.DataFrame:
         method = " + ".join(f"{plugins[kind]['name']}" for kind in ("backbone", "smoother", "mixup"))
         variant = config["plan"]["settings"].get("variant")
         rows.append({"method": f"{variant or run_dir.name} ({method})", "benchmark": config["plan"]["settings"]["benchmark"],
-                     "crops": metrics.get("crops", 1), **{c: metrics[c] for c in COLUMNS}})
+                     "crops": metrics.get("crops", 1), **{c: metrics[c] for c in COLUMNS},
+                     NOTES: "; ".join(config.get("warnings", []))})
     return pd.DataFrame(rows)
 
 
@@ -40,9 +42,21 @@ def reference_rows(name: str, benchmarks: Sequence[str], folder: Path = REFERENC
 
 
 def render(table: pd.DataFrame, fmt: str) -> str:
-    shown = table.rename(columns=dict(zip(COLUMNS, HEADERS)))
+    """The table in `fmt`; CSV keeps the notes as a column, markdown and LaTeX mark the rows with
+    notes (†) and print the notes under the table."""
     if fmt == "csv":
         return table.to_csv(index=False, float_format="%.2f")
+    notes = table[NOTES].fillna("").tolist() if NOTES in table else [""] * len(table)
+    table = table.drop(columns=[NOTES], errors="ignore").copy()
+    table["method"] = [f"{method} †" if note else method for method, note in zip(table["method"], notes)]
+    footnotes = [f"† {method[:-2]}: {note}" for method, note in zip(table["method"], notes) if note]
+    text = _render_grid(table, fmt)
+    comment = "% " if fmt == "latex" else ""
+    return "\n".join([text, *(comment + line for line in footnotes)])
+
+
+def _render_grid(table: pd.DataFrame, fmt: str) -> str:
+    shown = table.rename(columns=dict(zip(COLUMNS, HEADERS)))
     cells = [[_cell(value) for value in row] for row in shown.itertuples(index=False)]
     if fmt == "latex":
         header = " & ".join(shown.columns) + r" \\ \midrule"

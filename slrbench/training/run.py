@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import torch
 
+from slrbench.comparability import comparability_warnings
 from slrbench.errors import UsageError
 from slrbench.evaluation.rundir import read_json, write_evaluation, write_json
 from slrbench.registry import Registry
@@ -18,6 +19,7 @@ from slrbench.training.build import RunParts, build_parts, make_loader, out_of_v
 from slrbench.training.checkpoints import complete_checkpoint, load_checkpoint
 from slrbench.training.distributed import World, broadcast_object, init_world, shutdown
 from slrbench.training.evaluate import Evaluation, evaluate_split
+from slrbench.training.initialise import InitReport, initialise_from_runs
 from slrbench.training.provenance import git_revision, package_versions
 from slrbench.training.trainer import Trainer, TrainerSettings
 
@@ -98,6 +100,7 @@ def execute(registry: Registry, plan: RunPlan, report: Report) -> RunOutcome:
     run_dir = choose_run_dir(plan, world)
     torch.manual_seed(settings.seed)  # identical initial weights on every rank
     parts = build_parts(registry, plan)
+    init_report = initialise(parts, settings.init_from)
     if world.distributed and device.type == "cuda":
         parts.model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(parts.model)
     parts.model.to(device)
@@ -107,6 +110,9 @@ def execute(registry: Registry, plan: RunPlan, report: Report) -> RunOutcome:
         run_dir.mkdir(parents=True, exist_ok=True)
         write_json(run_dir / "config.json", run_record(plan, parts, batch_plan, world, device, bf16, has_val))
         write_json(run_dir / "class_names.json", parts.class_names)
+        if init_report is not None:
+            write_json(run_dir / "init_report.json", init_report.as_dict())
+            report("note", {"text": init_report.summary()})
     trainer = Trainer(parts.model, parts.mixup, parts.target_table, data,
                       TrainerSettings(epochs=settings.epochs, seed=settings.seed, lr=settings.lr,
                                       weight_decay=settings.weight_decay, precision="bf16" if bf16 else "fp32",
@@ -128,6 +134,15 @@ def execute(registry: Registry, plan: RunPlan, report: Report) -> RunOutcome:
                                                                     "train (this process)": data.train.report.skipped}})
     shutdown(world)
     return RunOutcome(run_dir, result, world.is_main)
+
+
+def initialise(parts: RunParts, init_from: list[str]) -> InitReport | None:
+    """Load the `--init-from` runs into the freshly built model (staged training)."""
+    if not init_from:
+        return None
+    settings = parts.plan.settings
+    classes = parts.class_names if parts.class_names is not None else (settings.benchmark, parts.num_classes)
+    return initialise_from_runs(parts.model, [Path(path) for path in init_from], classes)
 
 
 def evaluate_run(registry: Registry, run_dir: Path, crops: int, heads: list[str] | None,
@@ -180,6 +195,7 @@ def run_record(plan: RunPlan, parts: RunParts, batch_plan: BatchPlan, world: Wor
         "parameters": {"backbone": parameter_count(parts.model.backbone), "heads": parameter_count(parts.model.heads),
                        "branch (dropped at inference)": parameter_count(parts.model.branch) if parts.model.branch else 0},
         "out_of_vocabulary_glosses": out_of_vocabulary(parts),
+        "warnings": comparability_warnings(plan),
         "versions": package_versions(),
         "git": git_revision(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
