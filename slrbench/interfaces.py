@@ -18,7 +18,10 @@ if TYPE_CHECKING:  # pragma: no cover
 # What the data loader provides to a backbone, per batch of B clips of T frames:
 BACKBONE_INPUTS: dict[str, str] = {
     "video": "(B, 3, T, H, W) float, RGB in [-1, 1], H = W = video_size",
-    "keypoints": "(B, T, K, 3) float, x and y in heatmap pixels (0..heatmap_size), score in [0, 1]",
+    "keypoints": "(B, T, K, 3) float, x and y in heatmap pixels (pixel centres at integers, the grid spans "
+                 "-0.5..heatmap_size - 0.5), score in [0, 1]",
+    "keypoint_zoom": "(B, 2) float, frame size / crop-box size (x, y) of each sample's crop; delivered with "
+                     "keypoints (the whole frame: 1, 1)",
 }
 
 SPLITS = ("train", "val", "test")

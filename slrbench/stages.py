@@ -14,8 +14,8 @@ for that stage's run directory, `<stages_dir>/<NAME>`:
     backbone = { name = "video-64", kinetics_weights = "torchvision" }
 
 `slrbench run --config R --variant V` trains the recipe's run (its stages must be finished);
-`--stage NAME` trains one stage; `--stage all` trains every stage the run needs that is not
-finished (resuming an interrupted one), in order, then the run. Run settings given as flags or
+`--stage NAME` trains that stage, `--stage all` the run, each after every stage it needs that is
+not finished yet (an interrupted one is resumed). Run settings given as flags or
 `-o` apply to every stage, except the output folder, resuming and plugin choices (a stage's
 plugins are its own). No torch here: `--dry-run` shows the chain.
 """
@@ -53,7 +53,7 @@ class Stage:
 class StagedPlan:
     target: RunPlan  # what this command trains last: the recipe's run, or the chosen stage
     chain: tuple[Stage, ...]  # the stages the target depends on, in training order
-    run_chain: bool  # --stage all: train the unfinished stages of the chain first
+    run_chain: bool  # --stage: train the unfinished stages of the chain first
 
     def describe(self) -> list[dict[str, Any]]:
         """The chain for --dry-run: each stage's backbone, start, run directory and state."""
@@ -61,7 +61,7 @@ class StagedPlan:
         return rows + [_describe(self.target.settings.stage or "this run", self.target)]
 
     def plans_to_run(self) -> list[RunPlan]:
-        """The plans this command trains, in order: unfinished stages (with --stage all), then the target."""
+        """The plans this command trains, in order: unfinished stages (with --stage), then the target."""
         plans = []
         if self.run_chain:
             for stage in self.chain:
@@ -128,7 +128,7 @@ def resolve_staged_plan(registry: Registry, document: dict[str, Any], variant: O
         target, needs = chosen.plan, chosen.needs
     for need in needs:
         build(need, (stage or "the run",))
-    return StagedPlan(target, tuple(_in_order(needs, resolved)), stage == ALL_STAGES)
+    return StagedPlan(target, tuple(_in_order(needs, resolved)), stage is not None)
 
 
 def _final_only(assignment: str) -> bool:

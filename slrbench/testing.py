@@ -33,7 +33,8 @@ def _require(condition: bool, plugin: str, message: str) -> None:
 
 
 def example_backbone_inputs(context: BackboneContext, batch_size: int, names: Sequence[str], seed: int = 0):
-    """Random inputs of the documented layouts (`slrbench.interfaces.BACKBONE_INPUTS`)."""
+    """Random inputs of the documented layouts (`slrbench.interfaces.BACKBONE_INPUTS`); keypoints
+    come with their crop's `keypoint_zoom`, as the loader delivers them."""
     import torch
 
     generator = torch.Generator().manual_seed(seed)
@@ -46,7 +47,10 @@ def example_backbone_inputs(context: BackboneContext, batch_size: int, names: Se
             [torch.rand(b, t, k, 2, generator=generator) * h, torch.rand(b, t, k, 1, generator=generator)], dim=-1
         ),
     }
+        "keypoint_zoom": lambda: 1 + torch.rand(b, 2, generator=generator) * 0.4,  # boxes of 0.7-1.0 of the frame
     return {name: makers[name]() for name in names}
+    if "keypoints" in names and "keypoint_zoom" not in names:
+        names = (*names, "keypoint_zoom")
 
 
 def check_backbone(

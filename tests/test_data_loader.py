@@ -76,9 +76,32 @@ def test_synthetic_clips_come_out_in_memory_with_keypoints_on_the_heatmap_grid()
     batch = next(loader.batches())
     keypoints = batch["inputs"]["keypoints"]
     assert batch["inputs"]["video"].shape == (5, 3, 32, 64, 64) and keypoints.shape == (5, 32, 63, 3)
-    inside = ((keypoints[..., :2] >= 0) & (keypoints[..., :2] <= 32)).float().mean()
-    assert inside > 0.95  # the central test crop trims 1/16 of the frame: a few points fall just outside
+    inside = ((keypoints[..., :2] >= -0.5) & (keypoints[..., :2] <= 31.5)).float().mean()
+    assert inside > 0.99  # the whole frame at test: only points the signer moves out of it fall outside
+    assert torch.equal(batch["inputs"]["keypoint_zoom"], torch.ones(5, 2))
     assert loader.report.as_dict()["decoders"] == {"synthetic": 5}
+
+
+def test_the_central_test_crop_is_an_option_and_its_zoom_travels_with_the_keypoints():
+    dataset = build("synthetic", options={"train_per_class": 1, "val_per_class": 1, "test_per_class": 1})
+    settings = {"num_frames": 16, "video_size": 64, "heatmap_size": 32}
+
+    def first(**extra):
+        loader = ClipLoader(dataset.manifest("synthetic"), "test", LoaderSettings(**settings, **extra),
+                            reader=dataset.clip_reader(), batch_size=3)
+        return next(loader.batches())["inputs"]
+
+    full, central = first(), first(test_view="center-crop")
+    assert torch.allclose(central["keypoint_zoom"], torch.full((3, 2), 256 / 224))
+    # the central box of a 64-pixel frame is 56 pixels from 4: the same points, magnified around the centre
+    expected = (full["keypoints"][..., :2] + 0.5) * 2 - 0.5  # back to frame pixels
+    expected = (expected - 4 + 0.5) * 32 / 56 - 0.5
+    assert torch.allclose(central["keypoints"][..., :2], expected, atol=1e-4)
+    assert not torch.equal(central["video"], full["video"])
+    loader = ClipLoader(dataset.manifest("synthetic"), "train", LoaderSettings(**settings),
+                        reader=dataset.clip_reader(), batch_size=4)
+    zoom = next(loader.batches())["inputs"]["keypoint_zoom"]  # random boxes: area 0.7-1, aspect 0.75-1.3
+    assert zoom.shape == (4, 2) and bool((zoom >= 1).all()) and bool((zoom[:, 0] * zoom[:, 1] <= 1 / 0.68).all())
 
 
 def test_loader_randomness_depends_on_seed_and_epoch_not_on_workers():

@@ -44,6 +44,22 @@ def test_crop_boxes_stay_inside_the_frame_with_the_reference_scale():
     assert (central.x0, central.width) == (16, 224)
 
 
+def test_the_test_box_is_the_whole_frame_unless_the_central_crop_is_asked_for():
+    assert CropBox.for_test((320, 240), "full") == CropBox(0, 0, 320, 240)
+    assert CropBox.for_test((256, 256), "center-crop") == CropBox(16, 16, 224, 224)
+    assert CropBox(10, 20, 160, 200).zoom((320, 240)) == (2.0, 1.2)
+
+
+def test_keypoints_follow_the_half_pixel_aligned_resize():
+    """Pixel centres map to pixel centres: the box's first and last pixel centres land half an
+    output pixel inside the grid's edges, -0.5 + s / 2 and grid - 0.5 - s / 2 (s = grid / w)."""
+    box = CropBox(40, 10, 200, 100)
+    points = np.array([[[40.0, 10.0, 1.0], [239.0, 109.0, 0.5], [139.5, 59.5, 1.0]]])  # (1, 3, 3)
+    mapped = crop_keypoints(points, box, 100)[0]
+    expected = torch.tensor([[-0.25, 0.0, 1.0], [99.25, 99.0, 0.5], [49.5, 49.5, 1.0]])
+    assert torch.allclose(mapped, expected, atol=1e-5)
+
+
 def test_a_keypoint_stays_on_the_same_image_content_after_the_crop():
     """Draw a bright square at a keypoint, crop and resize both: the square is where the keypoint went."""
     rng = np.random.default_rng(3)
@@ -54,10 +70,10 @@ def test_a_keypoint_stays_on_the_same_image_content_after_the_crop():
         y = rng.uniform(box.y0 + 40, box.y0 + box.height - 40)
         frames[0, int(y) - 6:int(y) + 7, int(x) - 6:int(x) + 7] = 255
         video = frames_to_video(crop_and_resize_frames(frames, box, 224))[0, 0]  # (224, 224), red channel
-        keypoint = crop_keypoints(np.array([[[int(x) + 0.5, int(y) + 0.5, 1.0]]]), box, 112)[0, 0]
+        keypoint = crop_keypoints(np.array([[[int(x), int(y), 1.0]]]), box, 112)[0, 0]  # the square's centre pixel
         ys, xs = torch.nonzero(video > 0.5, as_tuple=True)
-        centre = torch.stack([xs.float().mean() + 0.5, ys.float().mean() + 0.5]) / 2  # video pixels -> 112 grid
-        assert torch.allclose(centre, keypoint[:2], atol=0.75), (trial, centre, keypoint)
+        centre = (torch.stack([xs.float().mean(), ys.float().mean()]) + 0.5) / 2 - 0.5  # 224 pixels -> 112 grid
+        assert torch.allclose(centre, keypoint[:2], atol=0.3), (trial, centre, keypoint)
         assert keypoint[2] == 1.0
 
 

@@ -7,13 +7,15 @@ import torch
 from slrbench.data.heatmaps import REFERENCE_SIGMA_AT_112, heatmaps_from_keypoints
 
 
-def dense_heatmaps(keypoints: torch.Tensor, height: int, width: int, sigma: float, threshold: float = 0.0):
-    """Every pixel against every keypoint: exp(-((j - x)^2 + (i - y)^2) / 2σ^2), scaled to [-1, 1]."""
+def dense_heatmaps(keypoints: torch.Tensor, height: int, width: int, sigma: float, threshold: float = 0.0,
+                   sigma_y: float | None = None):
+    """Every pixel against every keypoint: exp(-(j - x)^2 / 2σx^2 - (i - y)^2 / 2σy^2), scaled to [-1, 1]."""
+    sigma_y = sigma if sigma_y is None else sigma_y
     x, y, score = keypoints.permute(0, 2, 1, 3).unbind(-1)  # (B, K, T)
     rows = torch.arange(height, dtype=torch.float32).view(height, 1)
     columns = torch.arange(width, dtype=torch.float32).view(1, width)
-    distance = (columns - x[..., None, None]) ** 2 + (rows - y[..., None, None]) ** 2
-    maps = torch.exp(-distance / (2 * sigma ** 2)) * (score >= threshold)[..., None, None]
+    exponent = (columns - x[..., None, None]) ** 2 / (2 * sigma ** 2) + (rows - y[..., None, None]) ** 2 / (2 * sigma_y ** 2)
+    maps = torch.exp(-exponent) * (score >= threshold)[..., None, None]
     return maps * 2 - 1
 
 
@@ -86,3 +88,16 @@ def test_points_with_score_zero_were_not_found_and_give_empty_maps():
     maps = heatmaps_from_keypoints(keypoints, 24, 2.0)  # the default threshold 0 draws every other point
     assert bool((maps[0, 1] == -1).all())
     assert bool((maps[0, [0, 2]].amax(dim=(-2, -1)) > -1).all())
+
+
+def test_per_sample_sigmas_along_x_and_y_equal_the_dense_formula():
+    keypoints = random_keypoints(batch=3, size=24)
+    sigmas = torch.tensor([[2.0, 2.0], [3.0, 1.5], [1.2, 4.0]])  # (B, 2): σx, σy
+    maps = heatmaps_from_keypoints(keypoints, (20, 28), sigmas)
+    for sample, (sigma_x, sigma_y) in enumerate(sigmas.tolist()):
+        dense = dense_heatmaps(keypoints[sample:sample + 1], 20, 28, sigma_x, sigma_y=sigma_y)
+        assert (maps[sample:sample + 1] - dense).abs().max() < 1e-6
+    with pytest.raises(ValueError, match=r"\(3, 2\) σx, σy"):
+        heatmaps_from_keypoints(keypoints, 24, torch.ones(3))
+    with pytest.raises(ValueError, match="positive"):
+        heatmaps_from_keypoints(keypoints, 24, 0.0)

@@ -105,10 +105,19 @@ def check_starts(staged: StagedPlan, plans: list[RunPlan]) -> None:
             if path not in produced and not run_finished(Path(path)):
                 name = stage_names.get(path)
                 hint = (f"train stage {name} first (--stage {name}, or --stage all for the whole chain)" if name
-                        else "train or import it first")
+                        else stage_hint(Path(path)))
                 raise UsageError(f"--init-from {path}: no finished run there; {hint}")
         if plan.settings.out is not None:
             produced.add(str(plan.settings.out))
+
+
+def stage_hint(path: Path) -> str:
+    """How to make a missing --init-from run: a stage of benchmarks/main.toml, or any run."""
+    variant = path.parent.name.removesuffix("-stages")
+    if path.parent.name.endswith("-stages"):
+        return (f"it is stage {path.name} of the paper recipe: slrbench run --config benchmarks/main.toml "
+                f"--variant {variant} --data-root DIR --stage {path.name}")
+    return "train it, or import a checkpoint there with `slrbench import-checkpoint`"
 
 
 def train_and_report(plan: RunPlan) -> None:

@@ -1,8 +1,9 @@
 """The clip loader: manifest rows -> batches of backbone inputs, with workers and pinned memory.
 
 A batch is {"inputs": {"video": (B, 3, T, S, S) in [-1, 1], "keypoints": (B, T, 63, 3) with x, y
-on the heatmap grid}, "label": (B,) long, "sample_id": [B]}; test batches also carry "views", a
-list of such inputs dicts (start, middle, end for 3 crops) of which "inputs" is the middle one.
+on the heatmap grid, "keypoint_zoom": (B, 2) the crop's zoom}, "label": (B,) long, "sample_id": [B]};
+test batches also carry "views", a list of such inputs dicts (start, middle, end for 3 crops) of
+which "inputs" is the middle one. Evaluation crops the whole frame or the central box (`test_view`).
 A sample whose video or keypoints are missing or unreadable is skipped in the worker and counted
 in `ClipLoader.report` (by reason), never raised: one bad file costs one sample.
 Randomness (window, crop box, jitter) is drawn from (seed, epoch, sample), so it does not depend
@@ -21,7 +22,8 @@ from slrbench.data.decoding import VideoUnreadable
 from slrbench.data.keypoints import KeypointsUnavailable
 from slrbench.data.sources import ClipReader, ClipSource, FileClipReader
 from slrbench.data.transforms import (
-    CropBox, colour_jitter, crop_and_resize_frames, crop_keypoints, frames_to_video, evaluation_windows, to_model_range, train_window,
+    TEST_VIEWS, CropBox, colour_jitter, crop_and_resize_frames, crop_keypoints, frames_to_video, evaluation_windows,
+    to_model_range, train_window,
 )
 from slrbench.errors import UsageError
 
@@ -37,6 +39,7 @@ class LoaderSettings:
     crop_scale: tuple[float, float] = (0.7, 1.0)
     crop_ratio: tuple[float, float] = (0.75, 1.3)
     jitter_probability: float = 0.3
+    test_view: str = "full"  # evaluation box: "full" frame (the reference) or "center-crop" (224/256)
 
 
 @dataclass
@@ -59,7 +62,7 @@ class LoaderReport:
 
 def load_sample(source: ClipSource, settings: LoaderSettings, train: bool, views: int,
                 rng: np.random.Generator) -> list[dict[str, torch.Tensor]]:
-    """One sample's views, each {"video": (3, T, S, S), "keypoints": (T, 63, 3)}."""
+    """One sample's views, each {"video": (3, T, S, S), "keypoints": (T, 63, 3), "keypoint_zoom": (2,)}."""
     start, end = source.clip_range()
     length = end - start
     windows = [train_window(length, settings.num_frames, rng)] if train else evaluation_windows(length, settings.num_frames, views)
@@ -71,7 +74,7 @@ def load_sample(source: ClipSource, settings: LoaderSettings, train: bool, views
         frame_size = (frames.shape[2], frames.shape[1])
     frame_size = frame_size or source.frame_size()
     box = (CropBox.random_resized(frame_size, rng, settings.crop_scale, settings.crop_ratio) if train
-           else CropBox.central(frame_size))
+           else CropBox.for_test(frame_size, settings.test_view))
     jitter = train and rng.random() < settings.jitter_probability
     if "video" in settings.inputs:
         resized = crop_and_resize_frames(frames, box, settings.video_size)  # (u, 3, S, S) uint8, each frame once
@@ -87,9 +90,11 @@ def load_sample(source: ClipSource, settings: LoaderSettings, train: bool, views
         if track.frame_size is not None and tuple(track.frame_size) != tuple(frame_size):
             scale = np.array([frame_size[0] / track.frame_size[0], frame_size[1] / track.frame_size[1], 1], np.float32)
             values = values * scale
+        zoom = torch.tensor(box.zoom(frame_size), dtype=torch.float32)  # (2,): frame / box, x and y
         for output, window in zip(outputs, windows):
             indices = np.clip(window + start, 0, values.shape[0] - 1)
             output["keypoints"] = crop_keypoints(values[indices], box, settings.heatmap_size)
+            output["keypoint_zoom"] = zoom
     return outputs
 
 
@@ -147,9 +152,13 @@ class ClipLoader:
             raise UsageError(f"split '{split}' has no samples; run `slrbench data check` to see what the data root holds")
         if views not in (1, 3):
             raise UsageError(f"views must be 1 or 3 (got {views})")
-        unknown = sorted(set(settings.inputs) - {"video", "keypoints"})
+        unknown = sorted(set(settings.inputs) - {"video", "keypoints", "keypoint_zoom"})
         if unknown:
             raise UsageError(f"the loader provides video and keypoints, not {', '.join(unknown)}")
+        if "keypoint_zoom" in settings.inputs and "keypoints" not in settings.inputs:
+            raise UsageError("keypoint_zoom comes with keypoints: declare both inputs")
+        if settings.test_view not in TEST_VIEWS:
+            raise UsageError(f"test_view must be one of {', '.join(TEST_VIEWS)} (got '{settings.test_view}')")
         self.split, self.settings = split, settings
         self.train = split == "train" if train is None else train
         self.reader = reader or FileClipReader()

@@ -4,8 +4,15 @@ to the frames and to the keypoint coordinates, resizing, colour jitter and norma
 Training: a random 64-frame window (edge-frame padding for shorter clips), one
 RandomResizedCrop box (area 0.7-1.0, aspect 0.75-1.3, in the frame's coordinates normalised to a
 square, as the reference's 256 x 256 frames) and colour jitter with probability 0.3 on the video
-only. Test: the central window (or start / middle / end for 3 crops) and the central 224/256 box.
-The 32-frame clip is a sub-window of the 64-frame one (`sub_window_start`), taken by the backbone.
+only. Test: the central window (or start / middle / end for 3 crops) and the whole frame, resized
+(the reference's test view: its configs set center_crop false); the central 224/256 box is the
+option `test_view="center-crop"`. The 32-frame clip is a sub-window of the 64-frame one
+(`sub_window_start`), taken by the backbone.
+
+Pixel convention (the reference's heatmaps): integer coordinates are pixel centres. Keypoints
+follow the frames' half-pixel aligned resize (`align_corners=False`), so a point keeps its place
+on the image content; the box's zoom (frame size / box size, per axis) travels with them, because
+the reference's Gaussians are drawn on the frame and shrink or stretch with the crop.
 """
 from __future__ import annotations
 
@@ -15,7 +22,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-TEST_CROP_FRACTION = 224 / 256  # the reference resizes to 256 and centre-crops 224
+TEST_CROP_FRACTION = 224 / 256  # test_view="center-crop": the central 224 of 256 (the reference uses the whole frame)
+TEST_VIEWS = ("full", "center-crop")
 VIEW_NAMES = ("start", "middle", "end")
 
 
@@ -79,6 +87,21 @@ class CropBox:
         return cls._scaled(frame_size, margin, margin, fraction, fraction)
 
     @classmethod
+    def full(cls, frame_size: tuple[int, int]) -> "CropBox":
+        return cls(0, 0, int(frame_size[0]), int(frame_size[1]))
+
+    @classmethod
+    def for_test(cls, frame_size: tuple[int, int], view: str) -> "CropBox":
+        """The evaluation box: the whole frame ("full", the reference) or the central 224/256 box."""
+        if view not in TEST_VIEWS:
+            raise ValueError(f"test view must be one of {', '.join(TEST_VIEWS)}, got {view!r}")
+        return cls.full(frame_size) if view == "full" else cls.central(frame_size)
+
+    def zoom(self, frame_size: tuple[int, int]) -> tuple[float, float]:
+        """(frame width / box width, frame height / box height): how much the crop magnifies."""
+        return frame_size[0] / self.width, frame_size[1] / self.height
+
+    @classmethod
     def _scaled(cls, frame_size, x0, y0, width, height) -> "CropBox":
         """Whole pixels, so that the frames and the keypoints use exactly the same box."""
         frame_width, frame_height = frame_size
@@ -106,11 +129,13 @@ def frames_to_video(frames: torch.Tensor) -> torch.Tensor:
 
 
 def crop_keypoints(keypoints: np.ndarray, box: CropBox, grid: int) -> torch.Tensor:
-    """(T, K, 3) x, y in source pixels -> x, y in pixels of a `grid` x `grid` image of the box
-    (coordinates outside the box stay outside [0, grid)); scores unchanged."""
+    """(T, K, 3) x, y in source pixels -> x, y in pixels of a `grid` x `grid` image of the box, as
+    a half-pixel aligned resize moves image content: x' = (x - x0 + 0.5) * grid / w - 0.5, pixel
+    centres at integers on both sides (points outside the box fall outside [-0.5, grid - 0.5));
+    scores unchanged."""
     out = torch.from_numpy(np.array(keypoints, dtype=np.float32))
-    out[..., 0] = (out[..., 0] - box.x0) * (grid / box.width)
-    out[..., 1] = (out[..., 1] - box.y0) * (grid / box.height)
+    out[..., 0] = (out[..., 0] - box.x0 + 0.5) * (grid / box.width) - 0.5
+    out[..., 1] = (out[..., 1] - box.y0 + 0.5) * (grid / box.height) - 0.5
     return out
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from slrbench.data.heatmaps import heatmaps_from_keypoints
+from slrbench.data.heatmaps import heatmaps_from_keypoints, sigma_for_crop
 from slrbench.errors import UsageError
 from slrbench.interfaces import BackboneContext
 
@@ -48,11 +48,14 @@ class TimmFrameEncoder(nn.Module):
         self.feature_dims = {"k" if keypoints else "v": dim}
 
     def prepare_inputs(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Keypoints -> heatmaps (B, K, T, h, h) on the device; video passes through."""
+        """Keypoints -> heatmaps (B, K, T, h, h) on the device (σ widened by the crop's zoom, as
+        in VKNet); video passes through."""
         if self.input_key in batch:
             return {self.input_key: batch[self.input_key]}
         size = self.context.heatmap_size
         sigma = self.config.heatmap_sigma * size / 112
+        if self.config.heatmap_sigma_follows_crop:
+            sigma = sigma_for_crop(sigma, batch.get("keypoint_zoom"))
         return {"heatmaps": heatmaps_from_keypoints(batch["keypoints"], size, sigma, self.config.score_threshold)}
 
     def forward(self, inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

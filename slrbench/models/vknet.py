@@ -6,12 +6,13 @@ keypoint streams of one clip length (V-K) and the 64- and 32-frame streams of on
 K-K); each type can be switched off (the paper's Table 12). In every fused block the V-K
 exchange comes first, then V-V and K-K on its results, as in the reference.
 
-Inputs (`slrbench.interfaces.BACKBONE_INPUTS`): the loader's 64-frame `video` (B, 3, T, H, W)
-and `keypoints` (B, T, K, 3). `prepare_inputs`, run on the device before the mixup, draws the
-heatmaps (`slrbench.data.heatmaps`) and cuts the 32-frame clips (`slrbench.models.clips`), the
-same window for video and keypoints of a sample, random in training and central in evaluation;
-it returns `video`, `video32`, `heatmaps` (B, K, T, H/2, W/2) and `heatmaps32`, those the streams
-need. `forward` accepts either that dict or the loader's own (it then prepares it itself).
+Inputs (`slrbench.interfaces.BACKBONE_INPUTS`): the loader's 64-frame `video` (B, 3, T, H, W),
+`keypoints` (B, T, K, 3) and their crop's `keypoint_zoom` (B, 2), which widens each sample's
+Gaussians as the reference's crop-and-resize does (absent: the whole frame). `prepare_inputs`,
+run on the device before the mixup, draws the heatmaps (`slrbench.data.heatmaps`) and cuts the
+32-frame clips (`slrbench.models.clips`), the same window for video and keypoints of a sample,
+random in training and central in evaluation; it returns `video`, `video32`, `heatmaps`
+(B, K, T, H/2, W/2) and `heatmaps32`, those the streams need. `forward` accepts either that dict or the loader's own (it then prepares it itself).
 
 Features: v64, k64, v32, k32 (1024·width each), f64 = [v64, k64], f32 = [v32, k32] and
 f = [v64, v32, k64, k32] (the reference's concatenation orders, so its heads import unchanged).
@@ -24,7 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from slrbench.data.heatmaps import REFERENCE_SIGMA_AT_112, heatmaps_from_keypoints
+from slrbench.data.heatmaps import REFERENCE_SIGMA_AT_112, heatmaps_from_keypoints, sigma_for_crop
 from slrbench.errors import UsageError
 from slrbench.interfaces import BackboneContext
 from slrbench.models.clips import ShortClip, short_clip_starts, take_short_clip
@@ -51,6 +52,7 @@ class VKNetSettings:
     keypoint_keypoint_laterals: bool = True  # K-K
     short_clip: ShortClip = "window"
     heatmap_sigma: float = REFERENCE_SIGMA_AT_112  # σ in pixels of a 112² map, scaled with the map size
+    heatmap_sigma_follows_crop: bool = True  # σ times the crop's zoom per axis (the reference); False: isotropic
     score_threshold: float = 0.0
     channels_last: bool = False
     gradient_checkpointing: bool = False
@@ -103,10 +105,13 @@ class VKNet(nn.Module):
                              f"(got {ctx.video_size} and {ctx.heatmap_size}); or switch them off")
 
     # --- inputs -------------------------------------------------------------------------------
-    def heatmaps(self, keypoints: torch.Tensor) -> torch.Tensor:
-        """(B, T, K, 3) -> (B, K, T, h, h) in [-1, 1], σ scaled from 112² to the map size."""
+    def heatmaps(self, keypoints: torch.Tensor, zoom: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, T, K, 3) -> (B, K, T, h, h) in [-1, 1], σ scaled from 112² to the map size and, when
+        it follows the crop, by the (B, 2) zoom of each sample's crop box."""
         size = self.context.heatmap_size
         sigma = self.settings.heatmap_sigma * size / 112
+        if self.settings.heatmap_sigma_follows_crop:
+            sigma = sigma_for_crop(sigma, zoom)
         return heatmaps_from_keypoints(keypoints, size, sigma, self.settings.score_threshold)
 
     def prepare_inputs(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -126,10 +131,10 @@ class VKNet(nn.Module):
             elif key == "video32":
                 prepared[key] = take_short_clip(batch["video"], 2, self.settings.short_clip, starts)
             elif key == "heatmaps":
-                prepared[key] = self.heatmaps(batch["keypoints"])
+                prepared[key] = self.heatmaps(batch["keypoints"], batch.get("keypoint_zoom"))
             elif key == "heatmaps32":
                 short = take_short_clip(batch["keypoints"], 1, self.settings.short_clip, starts)
-                prepared[key] = self.heatmaps(short)
+                prepared[key] = self.heatmaps(short, batch.get("keypoint_zoom"))
             else:
                 raise KeyError(f"the batch lacks '{key}'")
         return prepared

@@ -85,7 +85,8 @@ def build_parts(registry: Registry, plan: RunPlan, cache_dir: Path | None = None
 def make_loader(parts: RunParts, split: str, batch_size: int, views: int, train: bool, workers: int) -> ClipLoader:
     settings = parts.plan.settings
     loader_settings = LoaderSettings(inputs=tuple(parts.model.backbone.inputs), num_frames=settings.num_frames,
-                                     video_size=settings.video_size, heatmap_size=settings.heatmap_size)
+                                     video_size=settings.video_size, heatmap_size=settings.heatmap_size,
+                                     test_view=settings.test_view)
     return ClipLoader(parts.manifest, split, loader_settings, reader=parts.reader, train=train, views=views,
                       batch_size=batch_size, num_workers=workers, seed=settings.seed)
 

@@ -38,8 +38,11 @@ class VideoShortStreamConfig(VideoStreamConfig, ShortClipOption):
 
 
 class KeypointStreamConfig(S3DOptions):
-    heatmap_sigma: float = Field(3.5, gt=0, description="Gaussian σ in pixels of a 112² heatmap (the reference's "
-                                 "8 px at 256²); scaled with the heatmap size")
+    heatmap_sigma: float = Field(3.5, gt=0, description="Gaussian σ in pixels of a 112² heatmap of the whole frame "
+                                 "(the reference's 8 px at 256²); scaled with the heatmap size")
+    heatmap_sigma_follows_crop: bool = Field(True, description="widen σ by the crop's zoom along each axis (frame "
+                                             "size / box size), as the reference's maps drawn on the frame and "
+                                             "resized with the box; false: the same isotropic σ for every crop")
     score_threshold: float = Field(0.0, ge=0, le=1, description="keypoints scoring below this give empty maps "
                                    "(0: keep all)")
 
@@ -74,7 +77,10 @@ class TimmFramesConfig(PluginConfig):
                                                   "(K input channels)")
     temporal: Literal["mean", "conv"] = Field("mean", description="over frames: mean, or a temporal conv "
                                               "(kernel 3) + ReLU, then mean")
-    heatmap_sigma: float = Field(3.5, gt=0, description="keypoints stream: Gaussian σ in pixels of a 112² heatmap")
+    heatmap_sigma: float = Field(3.5, gt=0, description="keypoints stream: Gaussian σ in pixels of a 112² heatmap "
+                                 "of the whole frame")
+    heatmap_sigma_follows_crop: bool = Field(True, description="keypoints stream: widen σ by the crop's zoom along "
+                                             "each axis, as the reference; false: isotropic σ for every crop")
     score_threshold: float = Field(0.0, ge=0, le=1, description="keypoints stream: empty maps below this score")
 
 

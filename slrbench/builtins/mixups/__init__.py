@@ -15,7 +15,8 @@ class IntraMixupConfig(PluginConfig):
     alpha: float = Field(0.8, gt=0, description="λ ~ Beta(alpha, alpha)")
     probability: float = Field(0.75, ge=0, le=1, description="chance that a batch is mixed at all")
     unmixed: tuple[str, ...] = Field(
-        ("keypoints",), description="input streams passed through unmixed (coordinates cannot be blended)"
+        ("keypoints", "keypoint_zoom"),
+        description="input streams passed through unmixed (coordinates and their crop's zoom cannot be blended)"
     )
 
 
