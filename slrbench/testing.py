@@ -46,11 +46,11 @@ def example_backbone_inputs(context: BackboneContext, batch_size: int, names: Se
         "keypoints": lambda: torch.cat(
             [torch.rand(b, t, k, 2, generator=generator) * h, torch.rand(b, t, k, 1, generator=generator)], dim=-1
         ),
-    }
         "keypoint_zoom": lambda: 1 + torch.rand(b, 2, generator=generator) * 0.4,  # boxes of 0.7-1.0 of the frame
-    return {name: makers[name]() for name in names}
+    }
     if "keypoints" in names and "keypoint_zoom" not in names:
         names = (*names, "keypoint_zoom")
+    return {name: makers[name]() for name in names}
 
 
 def check_backbone(
