@@ -25,7 +25,10 @@ BACKBONE_INPUTS: dict[str, str] = {
 }
 
 SPLITS = ("train", "val", "test")
-MANIFEST_COLUMNS = ("sample_id", "split", "label", "gloss", "video", "keypoints", "start", "end")
+MANIFEST_COLUMNS = ("sample_id", "split", "label", "gloss", "video", "keypoints", "start", "end", "keypoints_frame")
+# keypoints_frame: "WxH", the frame a pickle's or .npy's coordinates are in; empty: the video's own
+# pixels (docs/data.md). Optional: a manifest without it reads as empty.
+OPTIONAL_MANIFEST_COLUMNS = ("keypoints_frame",)
 
 
 # --- backbones -------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from typing import Any, Mapping, Sequence
 
 from slrbench.errors import SlrbenchError
 from slrbench.interfaces import (
-    BACKBONE_INPUTS, MANIFEST_COLUMNS, SPLITS, BackboneContext, DatasetContext, EmbedderContext, ExtractorContext,
+    BACKBONE_INPUTS, MANIFEST_COLUMNS, OPTIONAL_MANIFEST_COLUMNS, SPLITS, BackboneContext, DatasetContext,
+    EmbedderContext, ExtractorContext,
     GlossEmbeddings, MixedBatch, MixupContext, SmootherContext, prepare_backbone_inputs,
 )
 from slrbench.registry import Registry, default_registry
@@ -257,7 +258,7 @@ def check_dataset(
     for benchmark, info in benchmarks.items():
         _require(info.name == benchmark and info.num_classes >= 1, label, f"benchmark '{benchmark}' is malformed")
         table = dataset.manifest(benchmark)
-        missing = [c for c in MANIFEST_COLUMNS if c not in table.columns]
+        missing = [c for c in MANIFEST_COLUMNS if c not in table.columns and c not in OPTIONAL_MANIFEST_COLUMNS]
         _require(not missing, label, f"manifest of '{benchmark}' lacks columns {missing}")
         _require(set(table["split"]) <= set(SPLITS), label, f"splits must be among {SPLITS}")
         labels = table["label"]

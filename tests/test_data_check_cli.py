@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import shutil
 
+import pytest
 from typer.testing import CliRunner
 
 from data_roots import SAMPLES, TEST_VIDEO, msasl_root, needs_shared_data, nmfs_csl_root, wlasl_root
@@ -33,9 +35,9 @@ def test_check_counts_missing_videos_and_one_corrupt_file(tmp_path):
     assert snapshot(root) == before
     assert (report["benchmark"], report["num_classes"]) == ("wlasl100", 20)
     assert report["splits"]["train"] == {"annotated": 350, "videos_present": 3, "videos_missing": 347,
-                                         "keypoints_present": 1, "unreadable": 1}
+                                         "keypoints_present": 1, "unreadable": 1, "keypoints_outside_frame": 0}
     assert report["splits"]["val"] == {"annotated": 84, "videos_present": 0, "videos_missing": 84,
-                                       "keypoints_present": 0, "unreadable": 0}
+                                       "keypoints_present": 0, "unreadable": 0, "keypoints_outside_frame": 0}
     assert report["splits"]["test"]["annotated"] == 65
     assert [p["sample_id"] for p in report["problems"]] == ["68011"]
 
@@ -56,7 +58,7 @@ def test_check_nmfs_csl_and_synthetic_json(tmp_path):
     result = runner.invoke(app, ["data", "check", "--benchmark", "synthetic", "-o", "dataset.num_classes=4", "--json"])
     report = json.loads(result.stdout)
     assert report["splits"]["test"] == {"annotated": 32, "videos_present": 32, "videos_missing": 0,
-                                        "keypoints_present": 32, "unreadable": 0}
+                                        "keypoints_present": 32, "unreadable": 0, "keypoints_outside_frame": 0}
 
 
 def test_check_errors_are_one_line_with_exit_code_2(tmp_path):
@@ -64,3 +66,52 @@ def test_check_errors_are_one_line_with_exit_code_2(tmp_path):
     assert result.exit_code == 2 and "did you mean 'wlasl100'" in result.output
     result = runner.invoke(app, ["data", "check", "--benchmark", "wlasl100", "--data-root", str(tmp_path)])
     assert result.exit_code == 2 and "WLASL_v0.3.json is missing" in result.output
+
+
+def wlasl_with_reference_pickle(tmp_path, points_in, video: bool = True):
+    """The WLASL excerpt with the reference-named pickle (declared 256 x 256) holding one sample's
+    points spread over a `points_in` frame, beside the real 540 x 720 video or without it."""
+    import numpy as np
+
+    root = wlasl_root(tmp_path)
+    (root / "videos").mkdir()
+    if video:
+        shutil.copy(TEST_VIDEO, root / "videos" / "69241.mp4")
+    xy = np.random.default_rng(0).uniform(0.2, 0.8, (58, 133, 2)) * np.asarray(points_in, np.float32)
+    points = np.concatenate([xy, np.full((58, 133, 1), 0.9)], axis=-1).astype(np.float32)
+    (root / "keypoints_hrnet_dark_coco_wholebody.pkl").write_bytes(pickle.dumps({"69241": points}))
+    return root
+
+
+@needs_shared_data
+@pytest.mark.parametrize("video", [True, False], ids=["beside-the-video", "declared-frame-only"])
+def test_check_counts_and_warns_about_keypoints_in_another_frame(tmp_path, video):
+    root = wlasl_with_reference_pickle(tmp_path, (1920, 1080), video)  # 1080p coordinates, declared 256 x 256
+    before = snapshot(root)
+    result = runner.invoke(app, ["data", "check", "--benchmark", "wlasl100", "--data-root", str(root), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert snapshot(root) == before
+    assert report["splits"]["train"]["keypoints_outside_frame"] == 1 and report["splits"]["train"]["unreadable"] == 0
+    warning = next(w for w in report["warnings"] if "outside the frame" in w)
+    assert "sample 69241" in warning and "-o dataset.keypoints_frame=WxH" in warning
+    assert ("540x720 video" if video else "declared 256x256 frame") in warning
+    # declaring the frame they were made in silences it
+    result = runner.invoke(app, ["data", "check", "--benchmark", "wlasl100", "--data-root", str(root), "--json",
+                                 "-o", "dataset.keypoints_frame=1920x1080"])
+    report = json.loads(result.stdout)
+    assert report["splits"]["train"]["keypoints_outside_frame"] == 0
+    assert not any("outside the frame" in w for w in report["warnings"])
+
+
+@needs_shared_data
+def test_check_stays_quiet_about_reference_keypoints_in_their_256_frame(tmp_path):
+    root = wlasl_with_reference_pickle(tmp_path, (256, 256))
+    result = runner.invoke(app, ["data", "check", "--benchmark", "wlasl100", "--data-root", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "outside the frame" not in result.output
+    assert "outside" in result.stdout and "frame" in result.stdout  # the column's header (wrapped when narrow)
+    report = json.loads(runner.invoke(app, ["data", "check", "--benchmark", "wlasl100", "--data-root", str(root),
+                                            "--json"]).stdout)
+    assert report["splits"]["train"]["keypoints_present"] == 1
+    assert sum(split["keypoints_outside_frame"] for split in report["splits"].values()) == 0

@@ -56,6 +56,7 @@ def test_a_data_root_becomes_the_reference_pickle_with_a_failure_report(tmp_path
     assert table["69241"].shape == (58, 133, 3) and table["69241"].dtype == np.float32
     meta = json.loads((root / "keypoints.pkl.meta.json").read_text())
     assert meta["extractor"] == "rtmpose" and meta["options"]["path"] == str(model) and meta["slrbench"]
+    assert meta["frame_sizes"] == {"69241": "540x720", "65225": "540x720"}  # the frame of the coordinates
     failures = (root / "keypoints.pkl.failures.csv").read_text().splitlines()
     assert failures[0] == "key,video,reason" and len(failures) == 1 + report["failed"] + report["missing"]
     assert any(line.startswith("68011,") and "missing" not in line for line in failures)
@@ -75,6 +76,7 @@ def test_a_data_root_becomes_the_reference_pickle_with_a_failure_report(tmp_path
     manifest = default_registry().build("datasets", "wlasl", {}, DatasetContext(root)).manifest("wlasl100")
     present = manifest[manifest["sample_id"].isin(["69241", "65225", "68011"])]
     assert present["keypoints"].str.contains(r"keypoints\.pkl#").all()
+    assert (present["keypoints_frame"] == "540x720").all()  # the first run's sizes survive the merges
 
 
 def test_mixing_extractor_options_is_refused_and_force_starts_over(tmp_path, model):

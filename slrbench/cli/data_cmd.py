@@ -20,7 +20,8 @@ def check(
     option: Annotated[Optional[list[str]], typer.Option("-o", "--option", help="dataset.KEY=VALUE (repeatable)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
-    """Per split: annotated samples, present and missing videos, present keypoints, unreadable files."""
+    """Per split: annotated samples, present and missing videos, present keypoints, unreadable files, and
+    keypoints far outside the frame (coordinates in another frame than declared)."""
     with reporting_errors():
         from slrbench.config import parse_assignments
         from slrbench.data.check import check_benchmark
@@ -50,11 +51,14 @@ def _print_report(report: dict) -> None:
     print_warnings(report["warnings"])
     console.print(f"[bold]{report['benchmark']}[/] ({report['dataset']}): {report['num_classes']} classes",
                   highlight=False)
-    table = Table(box=None, pad_edge=False, padding=(0, 2))
-    columns = ("annotated", "videos_present", "videos_missing", "keypoints_present", "unreadable")
+    table = Table(box=None, pad_edge=False, padding=(0, 1))
+    columns = ("annotated", "videos_present", "videos_missing", "keypoints_present", "unreadable",
+               "keypoints_outside_frame")
+    headers = {"keypoints_outside_frame": "outside frame"}
     table.add_column("split")
     for column in columns:
-        table.add_column(column.replace("_", " "), justify="right")
+        header = headers.get(column, column.replace("_", " "))  # narrow terminals wrap it at the spaces
+        table.add_column(header, justify="right", min_width=max(len(word) for word in header.split()))
     for split, counts in report["splits"].items():
         table.add_row(split, *(f"{counts[c]:,}" for c in columns))
     console.print(table)

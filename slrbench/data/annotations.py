@@ -5,6 +5,10 @@ by the dataset's class index. Video and keypoint paths follow the documented dat
 (docs/data.md): videos in `<root>/videos/`, keypoints in `<root>/keypoints/<name>.pose|.npy` or a
 pickle `<root>/keypoints.pkl` (the reference's name `keypoints_hrnet_dark_coco_wholebody.pkl`
 works too) keyed by the video name without extension.
+Each row also says which frame its keypoint coordinates are in (`keypoints_frame`, "WxH"; empty:
+the video's own pixels): the reference pickle's preprocessed frames (REFERENCE_FRAMES), the sizes
+`keypoints extract` recorded in `<pickle>.meta.json`, nothing for `.npy` (the video's pixels) and
+`.pose` (its header says).
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from slrbench.data.keypoints import extraction_frames
 from slrbench.errors import UsageError
 
 WLASL_FILE = "WLASL_v0.3.json"
@@ -20,6 +25,8 @@ MSASL_FILES = {"train": "MSASL_train.json", "val": "MSASL_val.json", "test": "MS
 MSASL_CLASSES = "MSASL_classes.json"
 NMFS_CSL_LISTS = {"train": "train.txt", "val": "val.txt", "test": "test.txt"}  # val.txt is optional
 PICKLE_NAMES = ("keypoints.pkl", "keypoints_hrnet_dark_coco_wholebody.pkl")
+REFERENCE_PICKLE = PICKLE_NAMES[1]  # the reference's file: pixels of its resized videos
+REFERENCE_FRAMES = {"wlasl": "256x256", "msasl": "256x256", "nmfs-csl": "512x512"}
 _SPLIT_NAMES = {"train": "train", "val": "val", "dev": "val", "test": "test"}
 _YOUTUBE_ID = re.compile(r"(?:[?&]v=|youtu\.be/|/embed/|/shorts/)([\w-]{11})")
 
@@ -34,25 +41,36 @@ def read_json(path: Path) -> Any:
 
 
 class KeypointFinder:
-    """Finds a video's keypoints under a data root: .pose, then .npy, then the pickle."""
+    """Finds a video's keypoints under a data root (.pose, then .npy, then the pickle) and the frame
+    their coordinates are in. `dataset` picks the reference pickle's frame (REFERENCE_FRAMES)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, dataset: str):
         folder = root / "keypoints"
         self.files = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
         self.folder = folder
         self.pickle = next((root / name for name in PICKLE_NAMES if (root / name).is_file()), None)
+        self.extracted = extraction_frames(self.pickle) if self.pickle is not None else None
+        self.pickle_frame = REFERENCE_FRAMES[dataset] if self._is_reference_pickle() else ""
 
-    def reference(self, name: str) -> str:
+    def _is_reference_pickle(self) -> bool:
+        """The reference's file, not one `keypoints extract` wrote under that name (it leaves a meta file)."""
+        return self.pickle is not None and self.pickle.name == REFERENCE_PICKLE and self.extracted is None
+
+    def reference(self, name: str) -> tuple[str, str]:
+        """(keypoints reference, keypoints_frame) of a video name; ("", "") when there are none."""
         for suffix in (".pose", ".npy"):
             nested = "/" in name and (self.folder / (name + suffix)).is_file()
             if name + suffix in self.files or nested:
-                return str(self.folder / (name + suffix))
-        return f"{self.pickle}#{name}" if self.pickle is not None else ""
+                return str(self.folder / (name + suffix)), ""
+        if self.pickle is None:
+            return "", ""
+        frame = self.extracted.get(name, "") if self.extracted is not None else self.pickle_frame
+        return f"{self.pickle}#{name}", frame
 
 
-def _row(sample_id, split, label, gloss, video: Path, keypoints: str, start="", end="") -> dict[str, Any]:
+def _row(sample_id, split, label, gloss, video: Path, keypoints: tuple[str, str], start="", end="") -> dict[str, Any]:
     return {"sample_id": sample_id, "split": split, "label": label, "gloss": gloss, "video": str(video),
-            "keypoints": keypoints, "start": start, "end": end}
+            "keypoints": keypoints[0], "start": start, "end": end, "keypoints_frame": keypoints[1]}
 
 
 def read_wlasl(root: Path) -> tuple[list[dict[str, Any]], list[str]]:
@@ -62,7 +80,7 @@ def read_wlasl(root: Path) -> tuple[list[dict[str, Any]], list[str]]:
     entries = read_json(path)
     if not isinstance(entries, list) or not all(isinstance(e, dict) and "gloss" in e for e in entries):
         raise UsageError(f"{path}: expected a list of {{'gloss', 'instances'}} entries (the official WLASL format)")
-    keypoints = KeypointFinder(root)
+    keypoints = KeypointFinder(root, "wlasl")
     rows, glosses = [], []
     for label, entry in enumerate(entries):
         glosses.append(str(entry["gloss"]))
@@ -91,7 +109,7 @@ def read_msasl(root: Path) -> tuple[list[dict[str, Any]], list[str]]:
     classes = read_json(root / MSASL_CLASSES)
     if not isinstance(classes, list):
         raise UsageError(f"{root / MSASL_CLASSES}: expected a list of class names")
-    keypoints = KeypointFinder(root)
+    keypoints = KeypointFinder(root, "msasl")
     rows = []
     for split, name in MSASL_FILES.items():
         samples = read_json(root / name)
@@ -111,7 +129,7 @@ def read_nmfs_csl(root: Path) -> list[dict[str, Any]]:
     """NMFs-CSL split lists `train.txt`, `test.txt` (and an optional `val.txt`): one
     `<video path under videos/> <label>` per line; labels are class indices only."""
     rows, seen = [], {}
-    keypoints = KeypointFinder(root)
+    keypoints = KeypointFinder(root, "nmfs-csl")
     for split, name in NMFS_CSL_LISTS.items():
         path = root / name
         if not path.is_file():

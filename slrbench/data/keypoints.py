@@ -5,11 +5,18 @@ A manifest's `keypoints` value is one of
   in COCO-WholeBody order (arrays of (T, 63, 3) are taken as already selected);
 * `file.pose`: pose-format (see `slrbench.data.pose_layouts` for the layouts and approximations);
 * `file.npy`: a (T, 133, 3) or (T, 63, 3) array; (T, K, 2) without scores gets score 1.
-Coordinates are pixels of the video frame (for `.pose`, of the file's declared frame size).
+Coordinates are pixels of a frame: a `.pose` file's header declares it; for a pickle or `.npy`
+it is the manifest's `keypoints_frame` ("WxH"; empty: the pixels of the sample's own video), which
+the datasets fill in (the reference pickle: 256 x 256, 512 x 512 for NMFs-CSL; a pickle written by
+`slrbench keypoints extract`: each video's size, from its `<file>.meta.json`). The loader rescales
+the coordinates from that frame to the decoded video's (`rescale_keypoints`).
 """
 from __future__ import annotations
 
+import json
+import math
 import pickle
+import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +28,9 @@ from slrbench.data.keypoint_layout import COCO_WHOLEBODY_POINTS, NLA_SLR_KEYPOIN
 from slrbench.errors import UsageError
 
 PICKLE_SUFFIXES = (".pkl", ".pickle")
+EXTRACTION_META_SUFFIX = ".meta.json"  # `keypoints extract` writes `<out>.meta.json` beside its pickle
+VIDEO_FRAME = "video"  # a declared frame meaning "pixels of the sample's own video"
+_FRAME = re.compile(r"([1-9]\d*)x([1-9]\d*)")
 
 
 class KeypointsUnavailable(Exception):
@@ -43,6 +53,61 @@ def select_nla_slr_points(array: Any, where: str) -> np.ndarray:
     if values.shape[2] == 2:
         values = np.concatenate([values, np.ones_like(values[..., :1])], axis=-1)
     return np.ascontiguousarray(values)
+
+
+def parse_frame(value: Any) -> Optional[tuple[int, int]]:
+    """A declared keypoint frame -> (width, height); empty, missing or "video" -> None (the video's
+    own pixels). Raises ValueError, naming the accepted forms, for anything else."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip()
+    if text in ("", VIDEO_FRAME):
+        return None
+    match = _FRAME.fullmatch(text)
+    if match is None:
+        raise ValueError(f"keypoint frame {text!r}: use WIDTHxHEIGHT in pixels (e.g. 256x256) or '{VIDEO_FRAME}'")
+    return int(match.group(1)), int(match.group(2))
+
+
+def takes_declared_frame(reference: str) -> bool:
+    """Whether a keypoints reference reads its frame from the manifest: pickle entries and `.npy`
+    (a `.pose` file declares its own; an empty reference has no keypoints)."""
+    path, name = split_reference(reference)
+    return bool(reference) and (name is not None or path.suffix == ".npy")
+
+
+def format_frame(size: tuple[int, int]) -> str:
+    return f"{int(size[0])}x{int(size[1])}"
+
+
+def rescale_keypoints(values: np.ndarray, source: tuple[int, int], target: tuple[int, int]) -> np.ndarray:
+    """(T, K, 3) x, y in pixels of a `source` (width, height) frame -> pixels of `target`, as a
+    half-pixel aligned resize moves image content (pixel centres at integers); scores unchanged."""
+    if tuple(source) == tuple(target):
+        return values
+    scale = np.array([target[0] / source[0], target[1] / source[1]], np.float32)
+    out = np.array(values, dtype=np.float32)
+    out[..., :2] = (out[..., :2] + 0.5) * scale - 0.5
+    return out
+
+
+def extraction_meta_path(pickle_path: Path) -> Path:
+    return pickle_path.with_name(pickle_path.name + EXTRACTION_META_SUFFIX)
+
+
+def extraction_frames(pickle_path: Path) -> Optional[dict[str, str]]:
+    """{video name: "WxH"} recorded by `keypoints extract` beside its pickle (its coordinates are
+    pixels of each source video; older files recorded no sizes: {}), or None without a meta file."""
+    path = extraction_meta_path(pickle_path)
+    if not path.is_file():
+        return None
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UsageError(f"{path}: unreadable ({error}); delete it only if {pickle_path.name} was not written by "
+                         "`slrbench keypoints extract`") from None
+    sizes = meta.get("frame_sizes", {}) if isinstance(meta, dict) else {}
+    return {str(name): str(size) for name, size in sizes.items()} if isinstance(sizes, dict) else {}
 
 
 _PICKLES: dict[str, dict[str, Any]] = {}
@@ -73,8 +138,10 @@ def split_reference(reference: str) -> tuple[Path, Optional[str]]:
     return Path(reference), None
 
 
-def read_keypoints(reference: str) -> KeypointTrack:
-    """Read one sample's keypoints; raises KeypointsUnavailable when absent or unreadable."""
+def read_keypoints(reference: str, frame: Optional[tuple[int, int]] = None) -> KeypointTrack:
+    """Read one sample's keypoints; raises KeypointsUnavailable when absent or unreadable.
+    `frame`: the (width, height) a pickle's or `.npy`'s coordinates are in (None: the video's
+    pixels); a `.pose` file declares its own."""
     if not reference:
         raise KeypointsUnavailable("no keypoints file for this sample")
     path, name = split_reference(reference)
@@ -82,7 +149,7 @@ def read_keypoints(reference: str) -> KeypointTrack:
         table = load_pickle(path)
         if name not in table:
             raise KeypointsUnavailable(f"{path}: no entry '{name}'")
-        return KeypointTrack(select_nla_slr_points(table[name], f"{path}#{name}"))
+        return KeypointTrack(select_nla_slr_points(table[name], f"{path}#{name}"), frame)
     if not path.is_file():
         raise KeypointsUnavailable(f"{path}: missing")
     if path.suffix == ".npy":
@@ -90,7 +157,7 @@ def read_keypoints(reference: str) -> KeypointTrack:
             array = np.load(path, allow_pickle=False)
         except (OSError, ValueError) as error:
             raise KeypointsUnavailable(f"{path}: unreadable ({error})") from None
-        return KeypointTrack(select_nla_slr_points(array, str(path)))
+        return KeypointTrack(select_nla_slr_points(array, str(path)), frame)
     if path.suffix == ".pose":
         from slrbench.data.pose_layouts import read_pose_file
 

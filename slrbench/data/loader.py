@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from slrbench.data.decoding import VideoUnreadable
-from slrbench.data.keypoints import KeypointsUnavailable
+from slrbench.data.keypoints import KeypointsUnavailable, rescale_keypoints
 from slrbench.data.sources import ClipReader, ClipSource, FileClipReader
 from slrbench.data.transforms import (
     TEST_VIEWS, CropBox, colour_jitter, crop_and_resize_frames, crop_keypoints, frames_to_video, evaluation_windows,
@@ -87,9 +87,8 @@ def load_sample(source: ClipSource, settings: LoaderSettings, train: bool, views
     if "keypoints" in settings.inputs:
         track = source.keypoints()
         values = track.values
-        if track.frame_size is not None and tuple(track.frame_size) != tuple(frame_size):
-            scale = np.array([frame_size[0] / track.frame_size[0], frame_size[1] / track.frame_size[1], 1], np.float32)
-            values = values * scale
+        if track.frame_size is not None:  # coordinates in another frame (e.g. the reference's 256 x 256)
+            values = rescale_keypoints(values, track.frame_size, frame_size)
         zoom = torch.tensor(box.zoom(frame_size), dtype=torch.float32)  # (2,): frame / box, x and y
         for output, window in zip(outputs, windows):
             indices = np.clip(window + start, 0, values.shape[0] - 1)

@@ -12,7 +12,7 @@ from typing import Any, Mapping, Optional, Protocol, Sequence
 import numpy as np
 
 from slrbench.data.decoding import VideoUnreadable, open_video
-from slrbench.data.keypoints import KeypointsUnavailable, KeypointTrack, has_keypoints, read_keypoints
+from slrbench.data.keypoints import KeypointsUnavailable, KeypointTrack, has_keypoints, parse_frame, read_keypoints
 
 
 class ClipSource(Protocol):
@@ -41,6 +41,15 @@ class ClipReader(Protocol):
     def keypoints_present(self, row: Mapping[str, Any]) -> bool: ...
 
 
+def read_row_keypoints(row: Mapping[str, Any]) -> KeypointTrack:
+    """A manifest row's keypoints, in the frame its `keypoints_frame` declares (empty: the video's)."""
+    try:
+        frame = parse_frame(row.get("keypoints_frame"))
+    except ValueError as error:
+        raise KeypointsUnavailable(f"sample {row.get('sample_id')}: {error}") from None
+    return read_keypoints(str(row.get("keypoints") or ""), frame)
+
+
 def _frame_bound(value: Any) -> Optional[int]:
     if value is None or value == "" or (isinstance(value, float) and np.isnan(value)):
         return None
@@ -60,7 +69,7 @@ class FileClipSource:
 
     def keypoints(self) -> KeypointTrack:
         if self._track is None:
-            self._track = read_keypoints(str(self.row.get("keypoints") or ""))
+            self._track = read_row_keypoints(self.row)
         return self._track
 
     def clip_range(self) -> tuple[int, int]:
@@ -77,6 +86,8 @@ class FileClipSource:
         return self._video.frames(indices)
 
     def frame_size(self) -> tuple[int, int]:
+        """The video's size; reading keypoints only, their declared frame (the crop box drawn there
+        lands on the same part of the image: boxes are drawn in normalised coordinates)."""
         if self._video is not None:
             return self._video.size
         track = self.keypoints()

@@ -52,19 +52,25 @@ class ExtractionReport:
 
 def extract_one(extractor: Any, video: Path, decoder: str = "auto") -> np.ndarray:
     """A video's keypoints, checked to be (T, 133, 3) with one row per decoded frame."""
+    return extract_video(extractor, video, decoder)[0]
+
+
+def extract_video(extractor: Any, video: Path, decoder: str = "auto") -> tuple[np.ndarray, tuple[int, int]]:
+    """`extract_one` and the (width, height) of the decoded frames: the frame of the coordinates."""
     opened = open_video(video, decoder)
-    frames = 0
+    frames, size = 0, (0, 0)
 
     def counted_chunks():
-        nonlocal frames
-        for chunk in iter_frame_chunks(opened, CHUNK_FRAMES):
+        nonlocal frames, size
+        for chunk in iter_frame_chunks(opened, CHUNK_FRAMES):  # (t, H, W, 3)
             frames += len(chunk)
+            size = (int(chunk.shape[2]), int(chunk.shape[1]))
             yield chunk
 
     keypoints = np.asarray(extractor.extract(counted_chunks()), dtype=np.float32)
     if keypoints.shape != (frames, 133, 3):
         raise ValueError(f"the extractor returned {keypoints.shape} for {frames} frames; expected ({frames}, 133, 3)")
-    return keypoints
+    return keypoints, size
 
 
 # --- worker processes ----------------------------------------------------------------------------
@@ -80,13 +86,14 @@ def _start_worker(name: str, options: dict[str, Any], context: ExtractorContext,
     _WORKER["extractor"] = default_registry().build("extractors", name, options, context)
 
 
-def _run_job(job: VideoJob) -> tuple[str, Optional[np.ndarray], str]:
+def _run_job(job: VideoJob) -> tuple[str, Optional[np.ndarray], Optional[tuple[int, int]], str]:
+    """(key, keypoints, frame size, "") or (key, None, None, reason)."""
     try:
-        return job.key, extract_one(_WORKER["extractor"], job.video), ""
+        return job.key, *extract_video(_WORKER["extractor"], job.video), ""
     except VideoUnreadable as error:
-        return job.key, None, str(error)
+        return job.key, None, None, str(error)
     except Exception as error:  # one video must not end the run; the reason goes in the report
-        return job.key, None, f"{job.video}: extractor failed: {type(error).__name__}: {error}"
+        return job.key, None, None, f"{job.video}: extractor failed: {type(error).__name__}: {error}"
 
 
 def run_extraction(jobs: list[VideoJob], extractor: str, options: dict[str, Any], out: Path, *,
@@ -109,12 +116,13 @@ def run_extraction(jobs: list[VideoJob], extractor: str, options: dict[str, Any]
     failures: list[dict[str, str]] = []
     frames, extracted, started = 0, 0, time.perf_counter()
 
-    def record(key: str, keypoints: Optional[np.ndarray], reason: str) -> None:
+    def record(key: str, keypoints: Optional[np.ndarray], frame_size: Optional[tuple[int, int]],
+               reason: str) -> None:
         nonlocal frames, extracted
-        if keypoints is None:
+        if keypoints is None or frame_size is None:
             failures.append({"key": key, "video": str(by_key[key].video), "reason": reason})
         else:
-            store.save(key, keypoints)
+            store.save(key, keypoints, frame_size)
             frames += len(keypoints)
             extracted += 1
         if progress is not None:
@@ -161,7 +169,7 @@ def _run_in_pool(todo, extractor, options, context, workers, quiet, record) -> N
             try:
                 record(*future.result())
             except BrokenProcessPool as error:  # a worker died in native code: the rest is retried next run
-                record(futures[future].key, None, f"{futures[future].video}: worker process died ({error})")
+                record(futures[future].key, None, None, f"{futures[future].video}: worker process died ({error})")
 
 
 def _write_failures(out: Path, failures: list[dict[str, str]]) -> None:

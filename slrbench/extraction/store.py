@@ -5,7 +5,9 @@ Finished videos go one `.npy` at a time into a hidden folder beside the output
 videos in flight and the next run resumes. The pickle ({video name: (T, 133, 3) float32}) is
 written at the end, atomically, merged with the entries an earlier output already holds; then the
 folder is removed. `<out>.meta.json` records which extractor (and options) made the file, so a
-resumed run cannot mix extractors.
+resumed run cannot mix extractors, and the frame the coordinates are in: pixels of each source
+video, whose (width, height) it lists as "WxH" per video (`frame_sizes`, which the datasets read
+into the manifest's `keypoints_frame`, so a video re-encoded at another size is still matched).
 """
 from __future__ import annotations
 
@@ -18,12 +20,11 @@ from urllib.parse import quote, unquote
 
 import numpy as np
 
+from slrbench.data.keypoints import extraction_frames, extraction_meta_path, format_frame
 from slrbench.errors import UsageError
 from slrbench.files import atomic_path, write_text_atomically
 
-
-def meta_path(out: Path) -> Path:
-    return out.with_name(out.name + ".meta.json")
+COORDINATES = "pixels of each source video (frame_sizes: width x height)"
 
 
 def failures_path(out: Path) -> Path:
@@ -40,10 +41,10 @@ class KeypointStore:
         """The entries of a finished output already there (checked to come from the same extractor)."""
         if not self.out.exists():
             return {}
-        if not meta_path(self.out).is_file():
+        if not extraction_meta_path(self.out).is_file():
             raise UsageError(f"{self.out} exists but was not written by `slrbench keypoints extract` (no "
-                             f"{meta_path(self.out).name}); choose another --out, or --force to replace it")
-        self._check_maker(meta_path(self.out), "the existing output")
+                             f"{extraction_meta_path(self.out).name}); choose another --out, or --force to replace it")
+        self._check_maker(extraction_meta_path(self.out), "the existing output")
         try:
             with open(self.out, "rb") as handle:
                 table = pickle.load(handle)
@@ -64,23 +65,32 @@ class KeypointStore:
             write_text_atomically(self.parts / "maker.json", json.dumps(self.maker, indent=2))
         return {unquote(path.stem) for path in self.parts.glob("*.npy")}
 
-    def save(self, key: str, keypoints: np.ndarray) -> None:
-        target = self.parts / f"{quote(key, safe='')}.npy"
-        with atomic_path(target) as temporary:
+    def save(self, key: str, keypoints: np.ndarray, frame_size: tuple[int, int]) -> None:
+        """One finished video: its frame size first, so that every saved array has one."""
+        stem = quote(key, safe="")
+        write_text_atomically(self.parts / f"{stem}.frame", format_frame(frame_size))
+        with atomic_path(self.parts / f"{stem}.npy") as temporary:
             np.save(temporary, np.asarray(keypoints, dtype=np.float32))
 
     def finish(self, base: dict[str, Any], provenance: dict[str, Any]) -> int:
         """Write the pickle (base + every finished part) and its meta file; returns the entry count."""
         table = dict(base)
+        recorded = (extraction_frames(self.out) or {}) if base else {}  # sizes of the earlier entries
+        frames = {key: recorded[key] for key in base if key in recorded}
         for path in sorted(self.parts.glob("*.npy")):
-            table[unquote(path.stem)] = np.load(path)
+            key = unquote(path.stem)
+            table[key] = np.load(path)
+            size = path.with_suffix(".frame")
+            if size.is_file():
+                frames[key] = size.read_text(encoding="utf-8").strip()
         if not table:  # nothing could be extracted: an empty pickle would only hide that
             shutil.rmtree(self.parts)
             return 0
         with atomic_path(self.out) as temporary:
             with open(temporary, "wb") as handle:
                 pickle.dump(table, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        write_text_atomically(meta_path(self.out), json.dumps(self.maker | provenance, indent=2) + "\n")
+        meta = self.maker | provenance | {"coordinates": COORDINATES, "frame_sizes": dict(sorted(frames.items()))}
+        write_text_atomically(extraction_meta_path(self.out), json.dumps(meta, indent=2) + "\n")
         shutil.rmtree(self.parts)
         return len(table)
 

@@ -13,16 +13,30 @@ MSASL_BENCHMARKS = {"msasl100": 100, "msasl200": 200, "msasl500": 500, "msasl100
 NMFS_CSL_CLASSES = 1067
 
 
+KEYPOINTS_FRAME_PATTERN = r"^(video|[1-9][0-9]*x[1-9][0-9]*)$"
+
+
 class ManifestConfig(PluginConfig):
     path: Optional[Path] = Field(
         None, description="manifest CSV; default: manifest.csv at the top of --data-root"
     )
     num_classes: Optional[int] = Field(None, ge=1, description="number of classes; default: largest label + 1")
+    keypoints_frame: Optional[str] = Field(
+        None, pattern=KEYPOINTS_FRAME_PATTERN,
+        description="frame of pickle / .npy keypoint coordinates (WxH, or video: each video's pixels) for rows "
+                    "whose keypoints_frame column is empty",
+    )
 
 
 class StandardDatasetConfig(PluginConfig):
     videos_dir: Optional[Path] = Field(
         None, description="folder of the videos; default: videos/ under --data-root (see docs/data.md)"
+    )
+    keypoints_frame: Optional[str] = Field(
+        None, pattern=KEYPOINTS_FRAME_PATTERN,
+        description="frame of pickle / .npy keypoint coordinates: WxH, or video (each video's pixels); default: "
+                    "the reference pickle's 256x256 (NMFs-CSL 512x512), an extracted pickle's recorded sizes, "
+                    ".npy in the video's pixels",
     )
 
 
@@ -44,7 +58,8 @@ def register_datasets(register):
         name="manifest",
         factory="slrbench.builtins.datasets.manifest:ManifestDataset",
         config=ManifestConfig,
-        summary="Any layout, described by a manifest CSV (sample_id, split, label, gloss, video, keypoints, start, end)",
+        summary="Any layout, described by a manifest CSV (sample_id, split, label, gloss, video, keypoints, start, end, "
+                "keypoints_frame)",
         requires=("pandas",),
         benchmarks=("manifest",),
     ))

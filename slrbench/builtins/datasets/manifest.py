@@ -1,14 +1,16 @@
 """A dataset described by a manifest CSV: one row per sample, paths relative to the CSV's folder.
 
 Columns: sample_id, split (train / val / test), label (0-based int), gloss, video, keypoints,
-start, end (frame indices; empty means the whole video). Only sample_id, split and label are
-required; gloss, video and keypoints may be left empty.
+start, end (frame indices; empty means the whole video), keypoints_frame ("WxH": the frame a
+pickle's or .npy's coordinates are in; empty: the video's own pixels). Only sample_id, split and
+label are required; the others may be left empty or out.
 """
 from __future__ import annotations
 
 import pandas as pd
 
 from slrbench.builtins.datasets import ManifestConfig
+from slrbench.data.keypoints import parse_frame, takes_declared_frame
 from slrbench.errors import UsageError
 from slrbench.interfaces import MANIFEST_COLUMNS, SPLITS, BenchmarkInfo, DatasetContext
 
@@ -24,6 +26,9 @@ class ManifestDataset:
         else:
             raise UsageError("dataset 'manifest' needs --data-root DIR (holding manifest.csv) or -o dataset.path=FILE")
         self.table = self._read()
+        if config.keypoints_frame is not None:  # for the rows that declare nothing themselves
+            empty = self.table["keypoints_frame"].eq("") & self.table["keypoints"].map(takes_declared_frame)
+            self.table.loc[empty, "keypoints_frame"] = config.keypoints_frame
         labels = self.table["label"]
         num_classes = config.num_classes or int(labels.max()) + 1
         if int(labels.max()) >= num_classes:
@@ -52,6 +57,17 @@ class ManifestDataset:
         if benchmark != "manifest":
             raise UsageError(f"dataset 'manifest' has one benchmark, 'manifest' (got '{benchmark}')")
 
+    def _check_frames(self, table: pd.DataFrame) -> None:
+        for position, (frame, keypoints) in enumerate(zip(table["keypoints_frame"], table["keypoints"])):
+            try:
+                declared = parse_frame(frame)
+            except ValueError as error:
+                raise UsageError(f"{self.path}, line {position + 2}: {error}") from None
+            if declared is not None and not takes_declared_frame(keypoints):
+                raise UsageError(f"{self.path}, line {position + 2}: keypoints_frame is for pickle and .npy "
+                                 f"keypoints (a .pose file declares its own frame); leave it empty for "
+                                 f"{keypoints or 'no keypoints'}")
+
     def _read(self) -> pd.DataFrame:
         if not self.path.is_file():
             raise UsageError(f"manifest {self.path} does not exist; write one or pass -o dataset.path=FILE")
@@ -74,6 +90,7 @@ class ManifestDataset:
         if not duplicated.empty:
             raise UsageError(f"{self.path}: sample_id '{duplicated.iloc[0]}' appears more than once")
         table["label"] = table["label"].astype(int)
+        self._check_frames(table)
         for column in ("video", "keypoints"):
             table[column] = [str(self.path.parent / value) if value else "" for value in table[column]]
         return table[list(MANIFEST_COLUMNS)]

@@ -17,6 +17,7 @@ from slrbench.builtins.datasets import (
     MSASL_BENCHMARKS, NMFS_CSL_CLASSES, WLASL_BENCHMARKS, StandardDatasetConfig,
 )
 from slrbench.data.annotations import MSASL_CLASSES, WLASL_FILE, read_msasl, read_nmfs_csl, read_wlasl
+from slrbench.data.keypoints import VIDEO_FRAME, takes_declared_frame
 from slrbench.errors import UsageError
 from slrbench.interfaces import MANIFEST_COLUMNS, BenchmarkInfo, DatasetContext
 
@@ -36,6 +37,11 @@ class _StandardDataset:
             videos = Path(config.videos_dir)
             for row in rows:
                 row["video"] = str(videos / Path(row["video"]).relative_to(self.root / "videos"))
+        if config.keypoints_frame is not None:  # the user's word beats the defaults (docs/data.md)
+            frame = "" if config.keypoints_frame == VIDEO_FRAME else config.keypoints_frame
+            for row in rows:
+                if takes_declared_frame(row["keypoints"]):
+                    row["keypoints_frame"] = frame
         self.table = pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS))
         self.table["label"] = self.table["label"].astype(int)
         self.warnings: list[str] = []

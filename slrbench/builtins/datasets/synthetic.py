@@ -41,12 +41,14 @@ class SyntheticDataset:
         self._check(benchmark)
         rows = []
         for sample in self.samples:
-            video = keypoints = ""
+            video = keypoints = frame = ""
             if self.folder is not None:
                 video = str(self.folder / "videos" / f"{sample.sample_id}.mp4")
                 keypoints = str(self.folder / "keypoints" / f"{sample.sample_id}.npy")
+                frame = self._frame()
             rows.append({"sample_id": sample.sample_id, "split": sample.split, "label": sample.label,
-                         "gloss": sample.gloss, "video": video, "keypoints": keypoints, "start": "", "end": ""})
+                         "gloss": sample.gloss, "video": video, "keypoints": keypoints, "start": "", "end": "",
+                         "keypoints_frame": frame})
         return pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS))
 
     def class_names(self, benchmark: str) -> list[str]:
@@ -60,6 +62,10 @@ class SyntheticDataset:
     def render(self, sample_id: str, indices: Sequence[int]) -> np.ndarray:
         sample = self._by_id[sample_id]
         return render_frames(sample, self.signers[sample.signer], self.config.frame_size, indices)
+
+    def _frame(self) -> str:
+        """The rendered frame, in whose pixels the keypoints are (keypoints_frame of the cached files)."""
+        return f"{self.config.frame_size}x{self.config.frame_size}"
 
     def _check(self, benchmark: str) -> None:
         if benchmark != "synthetic":
@@ -83,7 +89,8 @@ class SyntheticDataset:
             np.save(staging / "keypoints" / f"{sample.sample_id}.npy", sample.keypoints)
         table = pd.DataFrame([{"sample_id": s.sample_id, "split": s.split, "label": s.label, "gloss": s.gloss,
                                "video": f"videos/{s.sample_id}.mp4", "keypoints": f"keypoints/{s.sample_id}.npy",
-                               "start": "", "end": ""} for s in self.samples], columns=list(MANIFEST_COLUMNS))
+                               "start": "", "end": "", "keypoints_frame": self._frame()} for s in self.samples],
+                             columns=list(MANIFEST_COLUMNS))
         table.to_csv(staging / "manifest.csv", index=False)
         try:
             os.rename(staging, final)  # atomic; another process may have won the race
