@@ -35,7 +35,7 @@ import torch
 
 from slrbench.errors import UsageError
 from slrbench.interfaces import BackboneContext
-from slrbench.models.s3d_weights import FIRST_CONV, block_key, stream_tensor
+from slrbench.models.s3d_weights import FIRST_CONV, block_key, input_affine_state, stream_tensor
 from slrbench.models.vknet import VKNet, VKNetSettings
 from slrbench.models.vknet_variants import VARIANT_STREAMS
 
@@ -182,6 +182,8 @@ def import_reference_state(state: Mapping[str, torch.Tensor], backbone: str | No
         (result.weights if target.startswith("heads.") else result.training_only)[target] = value
         result.mapped[key] = target
 
+    for stream in (s for s in model.streams if s.startswith("video")):  # the reference feeds [-1, 1]: no input map
+        result.weights.update({f"backbone.{stream}.{key}": value for key, value in input_affine_state("reference").items()})
     _check(result, expected, dict(model.feature_dims))
     for stream in model.streams:  # BGR (reference) -> RGB (slrbench) first convolutions
         first = f"backbone.{stream}.{FIRST_CONV}"

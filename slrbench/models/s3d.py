@@ -6,7 +6,9 @@ BatchNorm eps 1e-3 and momentum 1e-3, no conv biases. Blocks B1..B5 end where th
 lateral connections attach; their outputs for a 64 x 224² clip are 64 x 32 x 112², 192 x 32 x 56²,
 480 x 32 x 28², 832 x 16 x 14² and 1024 x 8 x 7². Submodule names (`conv_s`, `bn_t`, `branch1`, ...)
 are those of the widely used S3D layout, so that `slrbench.models.s3d_weights` maps reference keys
-by renumbering only. `width` scales every channel count (1.0: the reference).
+by renumbering only. `width` scales every channel count (1.0: the reference). A video stream
+starts with a fixed per-channel affine map of its input (`InputAffine`, identity unless a weights
+loader sets it, see `slrbench.models.s3d_weights`).
 """
 from __future__ import annotations
 
@@ -108,11 +110,32 @@ def _mixed_stage(in_channels: int, names: tuple[str, ...], width: float) -> tupl
     return modules, in_channels
 
 
-class S3D(nn.Module):
-    """Five blocks b1..b5 (the reference's `base` layers 0 | 1-3 | 4-6 | 7-12 | 13-15)."""
+class InputAffine(nn.Module):
+    """x * scale + shift per input channel, fixed (buffers: never trained, but saved with the weights).
 
-    def __init__(self, in_channels: int = 3, width: float = 1.0):
+    Pretrained weights expect their own input convention (e.g. torchvision's mean/std-normalised RGB);
+    slrbench feeds RGB in [-1, 1]. Mapping the input here, before the first convolution's zero
+    padding, is exact; folding the map into that convolution's weights would not be at the borders.
+    """
+
+    def __init__(self, channels: int):
         super().__init__()
+        self.register_buffer("scale", torch.ones(channels))
+        self.register_buffer("shift", torch.zeros(channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, T, H, W) -> (B, C, T, H, W)."""
+        view = (1, -1) + (1,) * (x.dim() - 2)
+        return x * self.scale.view(view) + self.shift.view(view)
+
+
+class S3D(nn.Module):
+    """Five blocks b1..b5 (the reference's `base` layers 0 | 1-3 | 4-6 | 7-12 | 13-15); with
+    `input_affine`, an `InputAffine` before them (video streams)."""
+
+    def __init__(self, in_channels: int = 3, width: float = 1.0, input_affine: bool = False):
+        super().__init__()
+        self.input_affine = InputAffine(in_channels) if input_affine else nn.Identity()
         c64, c192 = scaled(64, width), scaled(192, width)
         self.b1 = nn.Sequential(SepConv3d(in_channels, c64, 7, stride=2, padding=3))
         self.b2 = nn.Sequential(
@@ -133,6 +156,7 @@ class S3D(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C, T, H, W) -> the last block's feature map (B, 1024·width, T/8, H/32, W/32)."""
+        x = self.input_affine(x)
         for block in self.blocks:
             x = block(x)
         return x

@@ -68,7 +68,7 @@ class VKNet(nn.Module):
         self.settings, self.context = settings, context
         for stream in self.streams:
             in_channels = 3 if stream.startswith("video") else context.num_keypoints
-            setattr(self, stream, S3D(in_channels, settings.width))
+            setattr(self, stream, S3D(in_channels, settings.width, input_affine=stream.startswith("video")))
         channels = getattr(self, self.streams[0]).block_channels
         self.lateral_names = tuple(
             name for name, (large, small, switch) in LATERALS.items()
@@ -143,7 +143,7 @@ class VKNet(nn.Module):
     def forward(self, inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         if any(key not in inputs for key in self.input_keys):
             inputs = self.prepare_inputs(inputs)
-        x = {s: inputs[STREAM_INPUT[s]] for s in self.streams}
+        x = {s: getattr(self, s).input_affine(inputs[STREAM_INPUT[s]]) for s in self.streams}  # identity unless set
         if self.settings.channels_last:
             x = {s: t.contiguous(memory_format=torch.channels_last_3d) for s, t in x.items()}
         for block in range(NUM_BLOCKS):

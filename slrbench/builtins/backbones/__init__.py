@@ -3,9 +3,9 @@
 Option models only; the torch code is in `slrbench.models` and loads when a backbone is built.
 """
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Any, Literal, Optional, Union
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from slrbench import PluginConfig, PluginSpec, hookimpl
 
@@ -19,8 +19,22 @@ class S3DOptions(PluginConfig):
     channels_last: bool = Field(False, description="run the 3-D convolutions in channels_last_3d memory format")
     gradient_checkpointing: bool = Field(False, description="recompute each S3D block in backward instead of "
                                          "keeping its activations (less memory, more compute)")
-    kinetics_weights: Optional[Path] = Field(None, description="local S3D_kinetics400.pt loaded into every stream "
-                                             "(keypoint streams: all but the first conv); needs width 1.0")
+    kinetics_weights: Optional[Union[Literal["torchvision"], Path]] = Field(
+        None, description="Kinetics-400 S3D weights for every stream (keypoint streams: all but the first conv; "
+        "needs width 1.0): a local S3D_kinetics400.pt (kylemin/S3D, the reference's start) or torchvision's "
+        "s3d-d76dad2f.pth, or 'torchvision' to take the latter from torch's hub cache, downloading it (32 MB) "
+        "only if it is not there")
+
+    @field_validator("kinetics_weights", mode="before")
+    @classmethod
+    def _existing_weights_file(cls, value: Any) -> Any:
+        """A missing file is reported now, naming the option, not when the backbone is built."""
+        if value is None or value == "torchvision":
+            return value
+        if not isinstance(value, (str, Path)) or not Path(value).is_file():
+            raise ValueError("not an existing file; give a path to S3D_kinetics400.pt or s3d-d76dad2f.pth, "
+                             "or 'torchvision'")
+        return value
 
 
 class VideoStreamConfig(S3DOptions):
