@@ -155,3 +155,23 @@ def test_a_missing_file_fails_option_validation_naming_the_option(tmp_path):
                                     f"'{tmp_path / 'gone.pt'}')"]
     options = default_registry().resolve_options("backbones", "vknet", {"kinetics_weights": "torchvision"})
     assert options.kinetics_weights == "torchvision"
+
+
+def test_eval_of_a_run_started_from_kinetics_needs_neither_the_file_nor_a_download(tmp_path):
+    """The run's own weights replace the Kinetics start, so `slrbench eval` does not load it again."""
+    from helpers import run_cli
+
+    weights = tmp_path / "s3d-d76dad2f.pth"
+    torch.save(torchvision_video.s3d(weights=None).state_dict(), weights)
+    out = tmp_path / "run"
+    trained = run_cli(
+        "run", "--benchmark", "synthetic", "--backbone", "keypoint-64", "--smoother", "vanilla", "--mixup", "none",
+        "-o", f"backbone.kinetics_weights={weights}", "-o", "dataset.num_classes=4", "-o", "dataset.train_per_class=2",
+        "-o", "dataset.val_per_class=1", "-o", "dataset.test_per_class=1", "-o", "dataset.frame_size=32",
+        "-o", "run.num_frames=16", "-o", "run.heatmap_size=32", "-o", "run.video_size=64", "--workers", "0",
+        "--epochs", "1", "--batch-size", "4", "--out", str(out), env={"SLRBENCH_CACHE": str(tmp_path / "cache")})
+    assert trained.returncode == 0, trained.stderr
+    weights.unlink()
+    evaluated = run_cli("eval", str(out))
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert (out / "eval-crops1" / "metrics.json").is_file()

@@ -152,7 +152,7 @@ def evaluate_run(registry: Registry, run_dir: Path, crops: int, heads: list[str]
     plan = RunPlan.model_validate(plan_from_record(record["plan"]))
     settings = plan.settings.model_copy(update={"crops": crops, "heads": heads or plan.settings.heads,
                                                 "device": device_choice})
-    plan = plan.model_copy(update={"settings": settings})
+    plan = without_start_weights(plan.model_copy(update={"settings": settings}))
     device = resolve_device(device_choice)
     best = complete_checkpoint(run_dir / "best") or complete_checkpoint(run_dir / "checkpoint")
     if best is None:
@@ -170,6 +170,15 @@ def evaluate_run(registry: Registry, run_dir: Path, crops: int, heads: list[str]
                      parts.class_names, {"split": "test", "crops": crops, "heads": result.heads,
                                          "skipped_samples": len(result.skipped)})
     return RunOutcome(folder, result, True)
+
+
+def without_start_weights(plan: RunPlan) -> RunPlan:
+    """The plan without its Kinetics-400 start: the run's own weights replace it, so evaluation needs
+    neither the file nor a download."""
+    backbone = plan.options.get("backbone", {})
+    if backbone.get("kinetics_weights") is None:
+        return plan
+    return plan.model_copy(update={"options": {**plan.options, "backbone": {**backbone, "kinetics_weights": None}}})
 
 
 def plan_from_record(stored: dict[str, Any]) -> dict[str, Any]:
