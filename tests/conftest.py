@@ -25,3 +25,14 @@ def make_distribution(tmp_path):
         return site
 
     return make
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Small tensors: one thread is as fast, and far faster when other jobs share the CPU."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

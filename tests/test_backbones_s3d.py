@@ -17,13 +17,7 @@ from slrbench.models.vknet import VKNet, VKNetSettings
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small tensors: one thread is as fast, and far faster when other jobs share the CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def reference_shapes(name: str, prefix: str) -> dict[str, tuple[int, ...]]:

@@ -24,13 +24,7 @@ KEYPOINT_BLOCKS = {"b1": [64, 32, 56, 56], "b2": [192, 32, 28, 28], "b3": [480, 
                    "b4": [832, 16, 7, 7], "b5": [1024, 8, 3, 3]}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small tensors: one thread is as fast, and far faster when other jobs share the CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def build(name: str, context: BackboneContext = CHECK_CONTEXT, **options):

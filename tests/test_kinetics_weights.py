@@ -26,13 +26,7 @@ WEIGHTS = torchvision_video.S3D_Weights.KINETICS400_V1
 CONTEXT = BackboneContext(num_keypoints=5, num_frames=16, video_size=64, heatmap_size=32)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small tensors: one thread is as fast, and far faster when other jobs share the CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
