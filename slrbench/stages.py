@@ -61,16 +61,18 @@ class StagedPlan:
         return rows + [_describe(self.target.settings.stage or "this run", self.target)]
 
     def plans_to_run(self) -> list[RunPlan]:
-        """The plans this command trains, in order: unfinished stages (with --stage), then the target."""
+        """The plans this command trains, in order: unfinished stages (with --stage), then the target.
+        Every run they start from must be finished or trained earlier by this command (else one line)."""
         plans = []
         if self.run_chain:
             for stage in self.chain:
                 if run_finished(stage.run_dir):
                     continue
-                started = (stage.run_dir / "config.json").is_file()
-                settings = stage.plan.settings.model_copy(update={"resume": started})
+                settings = stage.plan.settings.model_copy(update={"resume": run_started(stage.run_dir)})
                 plans.append(stage.plan.model_copy(update={"settings": settings}))
-        return plans + [self.target]
+        plans.append(self.target)
+        _check_sources(plans, {str(stage.run_dir): stage.name for stage in self.chain})
+        return plans
 
 
 def run_finished(run_dir: Path) -> bool:
@@ -78,15 +80,46 @@ def run_finished(run_dir: Path) -> bool:
     return (run_dir / "metrics.json").is_file() or (run_dir / "import_report.json").is_file()
 
 
+def run_started(run_dir: Path) -> bool:
+    return (run_dir / "config.json").is_file()
+
+
+def _check_sources(plans: list[RunPlan], stage_names: dict[str, str]) -> None:
+    """Each --init-from run is finished, or one of the earlier `plans` writes it."""
+    produced: set[str] = set()
+    for plan in plans:
+        for path in plan.settings.init_from:
+            if path not in produced and not run_finished(Path(path)):
+                raise UsageError(f"--init-from {path}: no finished run there; "
+                                 f"{_how_to_make(Path(path), stage_names.get(path))}")
+        if plan.settings.out is not None:
+            produced.add(str(plan.settings.out))
+
+
+def _how_to_make(path: Path, stage: Optional[str]) -> str:
+    """The fix for a missing --init-from run: its stage of this recipe, of the paper recipe, or any run."""
+    if stage is not None:
+        return f"train stage {stage} first (--stage {stage}, or --stage all for the whole chain)"
+    if path.parent.name.endswith("-stages"):
+        return (f"it is stage {path.name} of the paper recipe: slrbench run --config benchmarks/main.toml "
+                f"--variant {path.parent.name.removesuffix('-stages')} --data-root DIR --stage {path.name}")
+    return "train it, or import a checkpoint there with `slrbench import-checkpoint`"
+
+
 def _describe(name: str, plan: RunPlan) -> dict[str, Any]:
+    """One row of the chain shown by --dry-run."""
+    settings, out = plan.settings, plan.settings.out
     kinetics = plan.options.get("backbone", {}).get("kinetics_weights")
-    out = plan.settings.out
-    return {"stage": name, "backbone": plan.settings.backbone,
-            "start": "init_from " + ", ".join(plan.settings.init_from) if plan.settings.init_from
-            else f"kinetics_weights {kinetics}" if kinetics else "random weights",
-            "run_dir": str(out) if out else "(new folder under results/runs)",
-            "state": "finished" if out and run_finished(out) else "started" if out and (out / "config.json").is_file()
-            else "to train"}
+    if settings.init_from:
+        start = "init_from " + ", ".join(settings.init_from)
+    else:
+        start = f"kinetics_weights {kinetics}" if kinetics else "random weights"
+    if out is None:
+        state = "to train"
+    else:
+        state = "finished" if run_finished(out) else "started" if run_started(out) else "to train"
+    return {"stage": name, "backbone": settings.backbone, "start": start,
+            "run_dir": str(out) if out else "(new folder under results/runs)", "state": state}
 
 
 def resolve_staged_plan(registry: Registry, document: dict[str, Any], variant: Optional[str], source: str,

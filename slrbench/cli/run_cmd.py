@@ -14,12 +14,11 @@ from rich.markup import escape
 from slrbench.cli.completion import benchmark_names, plugin_names
 from slrbench.cli.output import console, print_json, reporting_errors
 from slrbench.config import load_config_file
+from slrbench.comparability import comparability_warnings
 from slrbench.errors import SlrbenchError
 from slrbench.registry import default_registry
-from slrbench.comparability import comparability_warnings
-from slrbench.errors import UsageError
 from slrbench.runconfig import RunPlan
-from slrbench.stages import StagedPlan, resolve_staged_plan, run_finished
+from slrbench.stages import StagedPlan, resolve_staged_plan
 
 
 def run(
@@ -47,8 +46,9 @@ def run(
     init_from: Annotated[Optional[list[Path]], typer.Option(
         "--init-from", help="start from an earlier run or imported checkpoint (repeatable): single streams -> "
         "VKNet-64/32 -> VKNet, or another benchmark's model (all but its classifiers)")] = None,
-    stage: Annotated[Optional[str], typer.Option(help="train one stage (a stages.NAME table) of the --config recipe, or 'all': "
-                                                 "every unfinished stage the run needs, then the run")] = None,
+    stage: Annotated[Optional[str], typer.Option(
+        help="train one stage (a stages.NAME table) of the --config recipe, or 'all': every unfinished stage the "
+        "run needs, then the run")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="validate and print the resolved plan, train nothing")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="with --dry-run: print the plan as JSON")] = False,
 ) -> None:
@@ -70,9 +70,7 @@ def run(
         if dry_run:
             print_dry_run(staged, as_json)
             return
-        plans = staged.plans_to_run()
-        check_starts(staged, plans)
-        for plan in plans:
+        for plan in staged.plans_to_run():
             train_and_report(plan)
 
 
@@ -94,30 +92,6 @@ def print_dry_run(staged: StagedPlan, as_json: bool) -> None:
 def print_warnings(lines: list[str]) -> None:
     for line in lines:
         console.print(f"[yellow]warning:[/yellow] {escape(line)}", soft_wrap=True)
-
-
-def check_starts(staged: StagedPlan, plans: list[RunPlan]) -> None:
-    """Every --init-from run exists, or is trained earlier by this command, before anything starts."""
-    stage_names = {str(stage.run_dir): stage.name for stage in staged.chain}
-    produced: set[str] = set()
-    for plan in plans:
-        for path in plan.settings.init_from:
-            if path not in produced and not run_finished(Path(path)):
-                name = stage_names.get(path)
-                hint = (f"train stage {name} first (--stage {name}, or --stage all for the whole chain)" if name
-                        else stage_hint(Path(path)))
-                raise UsageError(f"--init-from {path}: no finished run there; {hint}")
-        if plan.settings.out is not None:
-            produced.add(str(plan.settings.out))
-
-
-def stage_hint(path: Path) -> str:
-    """How to make a missing --init-from run: a stage of benchmarks/main.toml, or any run."""
-    variant = path.parent.name.removesuffix("-stages")
-    if path.parent.name.endswith("-stages"):
-        return (f"it is stage {path.name} of the paper recipe: slrbench run --config benchmarks/main.toml "
-                f"--variant {variant} --data-root DIR --stage {path.name}")
-    return "train it, or import a checkpoint there with `slrbench import-checkpoint`"
 
 
 def train_and_report(plan: RunPlan) -> None:

@@ -14,7 +14,6 @@ its training-only FC2 and gloss mappers (`auxiliary.safetensors`).
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -23,6 +22,7 @@ import torch
 from safetensors.torch import load_file
 
 from slrbench.errors import UsageError
+from slrbench.evaluation.rundir import read_json
 from slrbench.training.checkpoints import WEIGHTS, complete_checkpoint
 
 CLASS_DEPENDENT = ("heads.classifiers.", "branch.fc2.")
@@ -63,13 +63,6 @@ def _group(key: str) -> str:
     return ".".join(key.split(".")[:2 if key.startswith("backbone.") else 3])
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-
-
 def read_source(run_dir: Path) -> InitSource:
     """A finished run or an imported checkpoint: its weights and the classes they were trained on."""
     folder = complete_checkpoint(run_dir / "best") or complete_checkpoint(run_dir / "checkpoint")
@@ -79,11 +72,11 @@ def read_source(run_dir: Path) -> InitSource:
     weights = load_file(str(folder / WEIGHTS))
     if (run_dir / AUXILIARY).is_file():
         weights.update(load_file(str(run_dir / AUXILIARY)))
-    config = _read_json(run_dir / "config.json") or {}
+    config = read_json(run_dir / "config.json")  # runs and imported checkpoints both write it
     plan = config.get("plan", {})
     benchmark = plan.get("settings", {}).get("benchmark")
     backbone = plan.get("plugins", {}).get("backbone", {}).get("name")
-    names = _read_json(run_dir / "class_names.json")
+    names = read_json(run_dir / "class_names.json") if (run_dir / "class_names.json").is_file() else None
     classes = names if isinstance(names, list) else (benchmark, config.get("num_classes"))
     return InitSource(run_dir, weights, classes, f"{backbone or 'a model'} on {benchmark or 'an unknown benchmark'}")
 
