@@ -194,3 +194,12 @@ def test_a_random_start_on_a_paper_benchmark_warns_and_the_table_shows_it(staged
     assert table.returncode == 0, table.stderr
     assert "†" in table.stdout.splitlines()[2]
     assert table.stdout.strip().splitlines()[-1].startswith("† ") and "random weights" in table.stdout
+
+
+def test_an_error_line_keeps_its_brackets(tmp_path):
+    """Error lines are text, not markup: `[stages]` reaches the user as written."""
+    recipe = tmp_path / "bad.toml"
+    recipe.write_text("stages = 3\n")
+    result = run_cli("run", "--config", str(recipe), "--dry-run")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: {recipe}: [stages] must hold one table per stage ([stages.NAME])"

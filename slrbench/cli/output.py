@@ -7,6 +7,7 @@ from typing import Any, Iterator
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from slrbench.errors import SlrbenchError
 
@@ -21,13 +22,14 @@ def reporting_errors() -> Iterator[None]:
         yield
     except SlrbenchError as error:
         for line in error.lines():
-            err_console.print(f"[bold red]error:[/] {line}", highlight=False, markup=True, soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False, markup=True, soft_wrap=True)
         raise typer.Exit(error.exit_code) from None
 
 
-def print_warnings(messages: list[str]) -> None:
+def print_warnings(messages: list[str], to: Console = err_console) -> None:
+    """One `warning: ...` line each (text printed as it is: brackets in paths stay)."""
     for message in messages:
-        err_console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+        to.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def print_json(document: Any) -> None:

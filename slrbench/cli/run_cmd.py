@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
 from slrbench.cli.completion import benchmark_names, plugin_names
-from slrbench.cli.output import console, print_json, reporting_errors
+from slrbench.cli.output import console, print_json, print_warnings, reporting_errors
 from slrbench.config import load_config_file
 from slrbench.comparability import comparability_warnings
 from slrbench.errors import SlrbenchError
@@ -86,12 +85,7 @@ def print_dry_run(staged: StagedPlan, as_json: bool) -> None:
     for row in document.get("stages", []):
         console.print(f"stage {row['stage']}: {row['backbone']} from {row['start']} -> {row['run_dir']} "
                       f"({row['state']})", highlight=False, soft_wrap=True)
-    print_warnings(document["warnings"])
-
-
-def print_warnings(lines: list[str]) -> None:
-    for line in lines:
-        console.print(f"[yellow]warning:[/yellow] {escape(line)}", soft_wrap=True)
+    print_warnings(document["warnings"], to=console)
 
 
 def train_and_report(plan: RunPlan) -> None:
@@ -100,7 +94,7 @@ def train_and_report(plan: RunPlan) -> None:
 
     if plan.settings.stage:
         console.print(f"stage {plan.settings.stage}: {plan.settings.backbone} -> {plan.settings.out}", highlight=False)
-    print_warnings(comparability_warnings(plan))
+    print_warnings(comparability_warnings(plan), to=console)  # beside the run's output
     try:
         with RunProgress(console, plan.settings.epochs) as progress:
             outcome = execute(default_registry(), plan, progress)
