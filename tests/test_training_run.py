@@ -42,8 +42,12 @@ def test_a_run_writes_the_run_directory(tmp_path):
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["num_samples"] == 18 and 0 <= metrics["per_instance_top1"] <= 100
     assert len(pd.read_csv(folder / "history.csv")) == 2
-    predictions = pd.read_csv(folder / "predictions.csv")
+    predictions = pd.read_parquet(folder / "predictions.parquet")
     assert list(predictions.columns[:4]) == ["sample_id", "label", "pred_1", "pred_2"] and len(predictions) == 18
+    assert [c for c in predictions.columns if c.startswith("head_")] == ["head_pose"]
+    top1 = (predictions["pred_1"] == predictions["label"]).mean() * 100
+    assert abs(top1 - metrics["per_instance_top1"]) < 1e-9
+    assert ((predictions["true_score"] >= 0) & (predictions["true_score"] <= predictions["score_1"] + 1e-12)).all()
     assert (folder / "best" / "model.safetensors").is_file() and (folder / "checkpoint" / "state.pt").is_file()
     assert "per-instance" in result.stdout and "per-class" in result.stdout
 

@@ -24,11 +24,11 @@ def visigns(
     """Split test samples into VS-S / VS-D / non-VS (Table 9) and report top-1 of each group."""
     with reporting_errors():
         import numpy as np
-        import pandas as pd
 
         from slrbench.cli.glosses import embed_with_report
         from slrbench.embeddings.cache import default_cache_dir
         from slrbench.embeddings.similarity import cosine_matrix
+        from slrbench.evaluation.predictions import read_predictions
         from slrbench.evaluation.rundir import read_json
         from slrbench.evaluation.visigns import accuracy_by_group, visign_groups
         from slrbench.registry import default_registry
@@ -37,18 +37,15 @@ def visigns(
         names = read_json(run_dir / "class_names.json")
         if names is None:
             raise UsageError(f"{run_dir}: the benchmark has label indices only; VISigns need gloss words")
-        predictions_path = run_dir / "predictions.csv"
-        if not predictions_path.is_file():
-            raise UsageError(f"{predictions_path} does not exist; evaluate the run first (slrbench eval {run_dir})")
-        predictions = pd.read_csv(predictions_path)
+        predictions, _ = read_predictions(run_dir)
         result, _ = embed_with_report(default_registry(), embedder, options, list(names), default_cache_dir())
         similarity = cosine_matrix(result.vectors)
         top2 = predictions[["pred_1", "pred_2"]].to_numpy()
         # only the two best probabilities matter: rebuild a two-column distribution per sample
         probabilities = np.zeros((len(predictions), len(names)))
         rows = np.arange(len(predictions))
-        probabilities[rows, top2[:, 0]] = predictions["prob_1"]
-        probabilities[rows, top2[:, 1]] = predictions["prob_2"]
+        probabilities[rows, top2[:, 0]] = predictions["score_1"]
+        probabilities[rows, top2[:, 1]] = predictions["score_2"]
         groups = visign_groups(probabilities, similarity, gap=gap, similar=similar)
         report = accuracy_by_group(groups, (top2[:, 0] == predictions["label"].to_numpy()))
     if as_json:

@@ -4,7 +4,8 @@
     class_names.json the gloss of each class index (or null for index-only benchmarks)
     metrics.json     per_instance_top1/top5, per_class_top1/top5 (percent) and counts
     per_class.csv    class, gloss, samples, top1, top5
-    predictions.csv  sample_id, label, pred_1..pred_5, prob_1..prob_5 (ensemble probabilities)
+    predictions.parquet  per test sample: label, the ensemble's top-5 and scores, each head's
+                     probability of the true class (slrbench.evaluation.predictions)
     history.csv      one row per epoch
     checkpoint/, best/  weights as safetensors
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ import pandas as pd
 from slrbench.errors import UsageError
 from slrbench.files import atomic_path, write_text_atomically
 from slrbench.evaluation.metrics import Metrics, per_class_accuracy, top_k_hits
+from slrbench.evaluation.predictions import predictions_table, write_predictions
 
 
 def write_json(path: Path, document: Any) -> None:
@@ -38,21 +40,17 @@ def read_json(path: Path) -> Any:
 
 
 def write_evaluation(folder: Path, metrics: Metrics, sample_ids: Sequence[str], labels: np.ndarray,
-                     probabilities: np.ndarray, class_names: Sequence[str] | None, extra: dict[str, Any]) -> None:
-    """metrics.json, per_class.csv and predictions.csv of one evaluation."""
+                     probabilities: np.ndarray, class_names: Sequence[str] | None, extra: dict[str, Any],
+                     head_true_scores: Mapping[str, np.ndarray]) -> None:
+    """predictions.parquet, per_class.csv and metrics.json (last: its presence marks a finished evaluation)."""
     folder.mkdir(parents=True, exist_ok=True)
-    write_json(folder / "metrics.json", {**metrics.as_dict(), **extra})
+    table = predictions_table(sample_ids, labels, probabilities, head_true_scores)
+    write_predictions(folder, table, {"num_classes": int(probabilities.shape[1]),
+                                      **{key: extra[key] for key in ("split", "crops", "heads") if key in extra}})
     num_classes = probabilities.shape[1]
     names = list(class_names) if class_names else [str(i) for i in range(num_classes)]
     top1, counts = per_class_accuracy(top_k_hits(probabilities, labels, 1), labels, num_classes)
     top5, _ = per_class_accuracy(top_k_hits(probabilities, labels, 5), labels, num_classes)
     write_csv(folder / "per_class.csv", pd.DataFrame({
         "class": range(num_classes), "gloss": names, "samples": counts, "top1": 100 * top1, "top5": 100 * top5}))
-    k = min(5, num_classes)
-    best = np.argsort(-probabilities, axis=1)[:, :k]
-    rows = {"sample_id": list(sample_ids), "label": labels}
-    for rank in range(k):
-        rows[f"pred_{rank + 1}"] = best[:, rank]
-    for rank in range(k):
-        rows[f"prob_{rank + 1}"] = probabilities[np.arange(len(labels)), best[:, rank]]
-    write_csv(folder / "predictions.csv", pd.DataFrame(rows))
+    write_json(folder / "metrics.json", {**metrics.as_dict(), **extra})

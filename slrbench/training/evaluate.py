@@ -28,6 +28,7 @@ class Evaluation:
     heads: list[str]
     crops: int
     skipped: dict[str, str]
+    head_true_scores: dict[str, np.ndarray]  # every head's probability of the true class, (M,) each
 
 
 @torch.no_grad()
@@ -36,27 +37,38 @@ def evaluate_split(model: SignModel, loader: ClipLoader, device: torch.device, w
     model.eval()
     chosen = heads or default_heads(list(model.backbone.feature_dims))
     autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
-    ids, labels, probabilities = [], [], []
+    ids, labels, probabilities, true_scores = [], [], [], []
     for batch in loader.batches(0, evaluation_shards(len(loader), batch_size, world.world_size, world.rank)):
         view_logits = []
         for view in batch["views"]:
             inputs = {key: value.to(device, non_blocking=True) for key, value in view.items()}
             with autocast:
                 _, logits = model(model.prepare(inputs))
-            view_logits.append({name: logits[name].float() for name in chosen})
+            view_logits.append({name: value.float() for name, value in logits.items()})
         probabilities.append(ensemble_probabilities(view_logits, chosen) / len(chosen))
+        true_scores.append(head_true_class_scores(view_logits, batch["label"]))
         ids.extend(batch["sample_id"])
         labels.extend(batch["label"].tolist())
     local = (ids, labels, np.concatenate(probabilities) if probabilities else np.zeros((0, num_classes)),
-             dict(loader.report.skipped))
+             dict(loader.report.skipped), true_scores)
     shards = gather_objects(world, local)
     all_ids = [i for shard in shards for i in shard[0]]
     all_labels = np.array([label for shard in shards for label in shard[1]], dtype=np.int64)
     all_probabilities = np.concatenate([shard[2] for shard in shards])
     skipped = {key: value for shard in shards for key, value in shard[3].items()}
+    batches = [scores for shard in shards for scores in shard[4]]
+    head_scores = {name: np.concatenate([scores[name] for scores in batches]) for name in (batches[0] if batches else {})}
     order = np.argsort(all_ids, kind="stable")  # the same order whatever the world size
     return Evaluation(
         metrics=compute_metrics(all_probabilities, all_labels, num_classes),
         sample_ids=[all_ids[i] for i in order], labels=all_labels[order], probabilities=all_probabilities[order],
         heads=chosen, crops=crops, skipped=skipped,
+        head_true_scores={name: values[order] for name, values in head_scores.items()},
     )
+
+
+def head_true_class_scores(view_logits: list[dict[str, torch.Tensor]], labels: torch.Tensor) -> dict[str, np.ndarray]:
+    """Each head's softmax probability of the true class, averaged over the views: (B,) per head."""
+    index = labels.to(next(iter(view_logits[0].values())).device).long()[:, None]
+    return {name: (sum(torch.softmax(logits[name].double(), dim=1) for logits in view_logits) / len(view_logits))
+            .gather(1, index)[:, 0].cpu().numpy() for name in view_logits[0]}

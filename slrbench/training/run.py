@@ -131,7 +131,8 @@ def execute(registry: Registry, plan: RunPlan, report: Report) -> RunOutcome:
                          parts.class_names, {"split": "test", "crops": result.crops, "heads": result.heads,
                                              "skipped_samples": len(result.skipped),
                                              "unreadable_samples": {"test": result.skipped,
-                                                                    "train (this process)": data.train.report.skipped}})
+                                                                    "train (this process)": data.train.report.skipped}},
+                         result.head_true_scores)
     shutdown(world)
     return RunOutcome(run_dir, result, world.is_main)
 
@@ -168,7 +169,7 @@ def evaluate_run(registry: Registry, run_dir: Path, crops: int, heads: list[str]
     folder = run_dir / (f"eval-crops{crops}" + ("-" + "-".join(heads) if heads else ""))
     write_evaluation(folder, result.metrics, result.sample_ids, result.labels, result.probabilities,
                      parts.class_names, {"split": "test", "crops": crops, "heads": result.heads,
-                                         "skipped_samples": len(result.skipped)})
+                                         "skipped_samples": len(result.skipped)}, result.head_true_scores)
     return RunOutcome(folder, result, True)
 
 
