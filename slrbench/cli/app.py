@@ -13,6 +13,7 @@ from slrbench.cli.plugins_cmd import show_plugins
 from slrbench.cli.run_cmd import run
 from slrbench.cli.similarity_cmd import similarity
 from slrbench.cli.smooth_cmd import smooth
+from slrbench.cli.study_cmd import study
 from slrbench.cli.table_cmd import table
 from slrbench.cli.visigns_cmd import visigns
 
@@ -26,6 +27,7 @@ app.command("list")(list_plugins)
 app.command("plugins")(show_plugins)
 app.command("describe")(describe)
 app.command("run")(run)
+app.command("study")(study)
 app.command("eval")(evaluate)
 app.command("table")(table)
 app.command("visigns")(visigns)
