@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import typer
 
+from slrbench.cli.compare_cmd import compare
 from slrbench.cli.data_cmd import data_app
 from slrbench.cli.describe_cmd import describe
 from slrbench.cli.eval_cmd import evaluate
@@ -30,6 +31,7 @@ app.command("run")(run)
 app.command("study")(study)
 app.command("eval")(evaluate)
 app.command("table")(table)
+app.command("compare")(compare)
 app.command("visigns")(visigns)
 app.command("similarity")(similarity)
 app.command("smooth")(smooth)
