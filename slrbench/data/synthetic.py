@@ -155,9 +155,12 @@ def _hand(wrist: np.ndarray, angle: np.ndarray, curls: np.ndarray, mirror: float
     return points
 
 
-def sign_keypoints(program: SignProgram, signer: Signer, frame_size: int, rng: np.random.Generator) -> np.ndarray:
-    """One performance of a program by a signer: (T, 63, 3) in frame pixels, T ~ 30-50."""
-    T = int(np.clip(round(40 / (signer.speed * rng.uniform(0.85, 1.15))), 24, 60))
+def sign_keypoints(program: SignProgram, signer: Signer, frame_size: int, rng: np.random.Generator,
+                   mean_frames: int = 40) -> np.ndarray:
+    """One performance of a program by a signer: (T, 63, 3) in frame pixels, T ~ 0.75-1.25 x
+    `mean_frames` (signer speed and a per-clip factor), within 0.6-1.5 x `mean_frames`."""
+    T = int(np.clip(round(mean_frames / (signer.speed * rng.uniform(0.85, 1.15))),
+                    round(0.6 * mean_frames), round(1.5 * mean_frames)))
     t = np.linspace(0, 1, T)
     lead_in, lead_out = rng.uniform(0.15, 0.25), rng.uniform(0.75, 0.85)
     enter, leave = _ease(t / lead_in), _ease((t - lead_out) / (1 - lead_out))
@@ -217,7 +220,8 @@ def _mouth(opening: np.ndarray) -> np.ndarray:
 
 
 # --- the benchmark -------------------------------------------------------------------------------
-def generate_samples(seed: int, num_classes: int, per_class: dict[str, int], frame_size: int) -> list[SyntheticSample]:
+def generate_samples(seed: int, num_classes: int, per_class: dict[str, int], frame_size: int,
+                     mean_frames: int = 40) -> list[SyntheticSample]:
     programs = class_programs(seed, num_classes)
     signers = {i: make_signer(seed, i) for split in SPLIT_SIGNERS.values() for i in split}
     samples = []
@@ -227,7 +231,7 @@ def generate_samples(seed: int, num_classes: int, per_class: dict[str, int], fra
             for index in range(count):
                 signer = pool[index % len(pool)]
                 rng = np.random.default_rng([seed, 3, ("train", "val", "test").index(split), label, index])
-                keypoints = sign_keypoints(program, signers[signer], frame_size, rng)
+                keypoints = sign_keypoints(program, signers[signer], frame_size, rng, mean_frames)
                 samples.append(SyntheticSample(f"{split}-{GLOSSES[label]}-{index:03d}", split, label, GLOSSES[label],
                                                signer, keypoints))
     return samples

@@ -47,6 +47,8 @@ class SyntheticConfig(PluginConfig):
     val_per_class: int = Field(6, ge=1, le=200, description="validation clips per class")
     test_per_class: int = Field(8, ge=1, le=200, description="test clips per class")
     frame_size: int = Field(64, ge=32, le=256, description="rendered frame width and height in pixels")
+    mean_frames: int = Field(40, ge=8, le=200, description="average clip length in frames (each clip 0.6-1.5x); "
+                             "a run's num_frames near it shows each model whole signs")
     cache_dir: Optional[Path] = Field(
         None, description="write the clips (mp4 + keypoints .npy + manifest.csv) here; default: render in memory"
     )

@@ -28,7 +28,8 @@ class SyntheticDataset:
     def __init__(self, config: SyntheticConfig, context: DatasetContext):
         self.config = config
         per_class = {"train": config.train_per_class, "val": config.val_per_class, "test": config.test_per_class}
-        self.samples = generate_samples(config.seed, config.num_classes, per_class, config.frame_size)
+        self.samples = generate_samples(config.seed, config.num_classes, per_class, config.frame_size,
+                                        config.mean_frames)
         self._by_id = {sample.sample_id: sample for sample in self.samples}
         self.signers = {sample.signer: make_signer(config.seed, sample.signer) for sample in self.samples}
         self.benchmarks = {"synthetic": BenchmarkInfo(
