@@ -18,6 +18,14 @@ def test_same_seed_same_benchmark_other_seed_other_benchmark():
     assert not all(np.array_equal(x.keypoints, y.keypoints) for x, y in zip(a, c) if x.keypoints.shape == y.keypoints.shape)
 
 
+def test_mean_frames_sets_clip_lengths_and_its_default_keeps_the_benchmark():
+    default, explicit = generate_samples(0, 20, SMALL, 64), generate_samples(0, 20, SMALL, 64, mean_frames=40)
+    assert all(np.array_equal(x.keypoints, y.keypoints) for x, y in zip(default, explicit))
+    assert {len(s.keypoints) for s in default} <= set(range(24, 61))
+    short = [len(s.keypoints) for s in generate_samples(0, 20, SMALL, 64, mean_frames=16)]
+    assert min(short) >= 10 and max(short) <= 24 and 13 <= np.mean(short) <= 19
+
+
 def test_look_alike_pairs_share_one_program_and_every_other_class_differs():
     programs = dict(zip(GLOSSES, class_programs(0, 20)))
     assert programs["cold"] == programs["winter"] and programs["table"] == programs["afternoon"]

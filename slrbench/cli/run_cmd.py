@@ -31,7 +31,7 @@ def run(
     option: Annotated[Optional[list[str]], typer.Option("-o", "--option", help="KIND.KEY=VALUE (repeatable); "
                                                         "run.KEY=VALUE sets any run setting")] = None,
     config: Annotated[Optional[Path], typer.Option(help="TOML file with the same keys as -o and the run settings")] = None,
-    variant: Annotated[Optional[str], typer.Option(help="a [variants.NAME] of the --config recipe")] = None,
+    variant: Annotated[Optional[str], typer.Option(help="a variants.NAME table of the --config recipe")] = None,
     epochs: Annotated[Optional[int], typer.Option(help="training epochs (default 100)")] = None,
     batch_size: Annotated[Optional[int], typer.Option(help="effective batch size (default 32)")] = None,
     micro_batch_size: Annotated[Optional[int], typer.Option(help="clips per process per step (accumulates "
