@@ -97,7 +97,7 @@ def _fresh_model(folder: Path, seed: int = 5):
     from slrbench.registry import default_registry
     from slrbench.runconfig import RunPlan
     from slrbench.training.build import build_parts
-    from slrbench.training.run import plan_from_record
+    from slrbench.training.eval_run import plan_from_record
 
     record = json.loads((folder / "final" / "config.json").read_text())
     torch.manual_seed(seed)

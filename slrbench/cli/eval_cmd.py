@@ -25,7 +25,7 @@ def evaluate(
             raise UsageError(f"--device must be auto, cpu or cuda (got {device})")
         from slrbench.cli.run_cmd import print_run_summary
         from slrbench.registry import default_registry
-        from slrbench.training.run import evaluate_run
+        from slrbench.training.eval_run import evaluate_run
 
         outcome = evaluate_run(default_registry(), run_dir, crops, heads, device)
     print_run_summary(outcome)

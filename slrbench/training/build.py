@@ -1,5 +1,8 @@
 """Assemble a run from its plan: dataset, gloss vectors, smoother, mixup, backbone, heads, loaders.
 
+Training builds everything (`build_parts`); evaluation builds only what inference needs
+(`build_inference_parts`: the dataset, the backbone and FC1), so evaluating a run neither loads a
+word embedder nor constructs a smoother, a mixup or its auxiliary branch.
 Everything the user can get wrong is checked here, before the first training step.
 """
 from __future__ import annotations
@@ -15,7 +18,7 @@ from slrbench.data.loader import ClipLoader, LoaderSettings
 from slrbench.embeddings.cache import default_cache_dir, embed_glosses
 from slrbench.errors import UsageError
 from slrbench.interfaces import (
-    BackboneContext, DatasetContext, EmbedderContext, GlossEmbeddings, MixupContext, SmootherContext,
+    BackboneContext, BenchmarkInfo, DatasetContext, EmbedderContext, GlossEmbeddings, MixupContext, SmootherContext,
 )
 from slrbench.registry import Registry
 from slrbench.runconfig import RunPlan
@@ -23,16 +26,32 @@ from slrbench.training.model import SignModel
 
 
 @dataclass
-class RunParts:
+class InferenceParts:
+    """What evaluation needs: the benchmark's samples and the inference model (no branch)."""
+
     plan: RunPlan
     num_classes: int
     class_names: list[str] | None
     manifest: Any  # pandas DataFrame, MANIFEST_COLUMNS
     reader: Any  # the dataset's clip reader, or None for files
+    model: SignModel
+
+
+@dataclass
+class RunParts(InferenceParts):
+    """Training adds the gloss vectors, the smoother's targets, the mixup and its branch."""
+
     embeddings: GlossEmbeddings | None
     target_table: torch.Tensor
     mixup: Any
-    model: SignModel
+
+
+@dataclass
+class _Benchmark:
+    info: BenchmarkInfo
+    manifest: Any
+    class_names: list[str] | None
+    reader: Any
 
 
 def resolve_device(choice: str) -> torch.device:
@@ -57,32 +76,53 @@ def gloss_embeddings(registry: Registry, plan: RunPlan, class_names: list[str] |
     return result
 
 
-def build_parts(registry: Registry, plan: RunPlan, cache_dir: Path | None = None) -> RunParts:
+def _open_benchmark(registry: Registry, plan: RunPlan) -> _Benchmark:
     settings = plan.settings
     dataset = registry.build("datasets", plan.dataset, plan.options["dataset"], DatasetContext(settings.data_root))
-    info = dataset.benchmarks[settings.benchmark]
-    manifest = dataset.manifest(settings.benchmark)
-    class_names = dataset.class_names(settings.benchmark)
-    embeddings = gloss_embeddings(registry, plan, class_names, cache_dir if cache_dir else default_cache_dir())
-    vectors = None if embeddings is None else embeddings.vectors
-    smoother = registry.build("smoothers", settings.smoother, plan.options["smoother"], SmootherContext(
-        info.num_classes, tuple(class_names) if class_names else None, vectors))
-    mixup = registry.build("mixups", settings.mixup, plan.options["mixup"], MixupContext(info.num_classes, vectors))
+    reader = dataset.clip_reader() if hasattr(dataset, "clip_reader") else None
+    return _Benchmark(dataset.benchmarks[settings.benchmark], dataset.manifest(settings.benchmark),
+                      dataset.class_names(settings.benchmark), reader)
+
+
+def _build_backbone(registry: Registry, plan: RunPlan) -> torch.nn.Module:
+    settings = plan.settings
     backbone = registry.build("backbones", settings.backbone, plan.options["backbone"], BackboneContext(
         num_keypoints=63, num_frames=settings.num_frames, video_size=settings.video_size,
         heatmap_size=settings.heatmap_size))
-    branch = mixup.auxiliary_branch(dict(backbone.feature_dims)) if hasattr(mixup, "auxiliary_branch") else None
-    model = SignModel(backbone, info.num_classes, branch)
-    heads = settings.heads or []
-    unknown = [head for head in heads if head not in backbone.feature_dims]
+    unknown = [head for head in settings.heads or [] if head not in backbone.feature_dims]
     if unknown:
         raise UsageError(f"run.heads: {', '.join(unknown)} not among the backbone's heads {', '.join(backbone.feature_dims)}")
-    reader = dataset.clip_reader() if hasattr(dataset, "clip_reader") else None
-    return RunParts(plan, info.num_classes, class_names, manifest, reader, embeddings,
-                    smoother.target_table().float(), mixup, model)
+    return backbone
 
 
-def make_loader(parts: RunParts, split: str, batch_size: int, views: int, train: bool, workers: int) -> ClipLoader:
+def build_inference_parts(registry: Registry, plan: RunPlan) -> InferenceParts:
+    """The dataset, the backbone and FC1: nothing that only the training loss uses."""
+    benchmark = _open_benchmark(registry, plan)
+    model = SignModel(_build_backbone(registry, plan), benchmark.info.num_classes)
+    return InferenceParts(plan, benchmark.info.num_classes, benchmark.class_names, benchmark.manifest,
+                          benchmark.reader, model)
+
+
+def build_parts(registry: Registry, plan: RunPlan, cache_dir: Path | None = None) -> RunParts:
+    """Everything a training run needs. The construction order (backbone, branch, heads) fixes the
+    initial weights of a seed."""
+    settings = plan.settings
+    benchmark = _open_benchmark(registry, plan)
+    num_classes, class_names = benchmark.info.num_classes, benchmark.class_names
+    embeddings = gloss_embeddings(registry, plan, class_names, cache_dir if cache_dir else default_cache_dir())
+    vectors = None if embeddings is None else embeddings.vectors
+    smoother = registry.build("smoothers", settings.smoother, plan.options["smoother"], SmootherContext(
+        num_classes, tuple(class_names) if class_names else None, vectors))
+    mixup = registry.build("mixups", settings.mixup, plan.options["mixup"], MixupContext(num_classes, vectors))
+    backbone = _build_backbone(registry, plan)
+    branch = mixup.auxiliary_branch(dict(backbone.feature_dims)) if hasattr(mixup, "auxiliary_branch") else None
+    model = SignModel(backbone, num_classes, branch)
+    return RunParts(plan, num_classes, class_names, benchmark.manifest, benchmark.reader, model, embeddings,
+                    smoother.target_table().float(), mixup)
+
+
+def make_loader(parts: InferenceParts, split: str, batch_size: int, views: int, train: bool,
+                workers: int) -> ClipLoader:
     settings = parts.plan.settings
     loader_settings = LoaderSettings(inputs=tuple(parts.model.backbone.inputs), num_frames=settings.num_frames,
                                      video_size=settings.video_size, heatmap_size=settings.heatmap_size,
@@ -97,4 +137,3 @@ def out_of_vocabulary(parts: RunParts) -> list[str]:
 
 def parameter_count(module: torch.nn.Module) -> int:
     return int(sum(p.numel() for p in module.parameters()))
-

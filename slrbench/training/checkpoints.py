@@ -16,6 +16,9 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
+from slrbench.errors import UsageError
+from slrbench.training.model import SignModel
+
 WEIGHTS = "model.safetensors"
 STATE = "state.pt"
 
@@ -59,3 +62,28 @@ def complete_checkpoint(folder: Path) -> Path | None:
 
 def load_checkpoint(folder: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     return load_file(str(folder / WEIGHTS)), torch.load(folder / STATE, weights_only=True)
+
+
+def load_weights_strictly(model: SignModel, folder: Path) -> None:
+    """Load `folder`'s weights into `model`, or stop with one line naming the file and the first
+    offending keys. The only difference allowed is the training-only tensors (FC2, gloss mappers),
+    which a best/ file lacks and an inference model does not have: anything else would evaluate a
+    partly random model."""
+    path = folder / WEIGHTS
+    weights, own = load_file(str(path)), model.state_dict()
+    missing = [key for key in own if key not in weights and not model.is_training_only(key)]
+    unexpected = [key for key in weights if key not in own and not model.is_training_only(key)]
+    reshaped = [f"{key} {tuple(weights[key].shape)} (model {tuple(own[key].shape)})"
+                for key in weights if key in own and weights[key].shape != own[key].shape]
+    problems = [f"{what} {_first(keys)}" for what, keys in
+                (("lacks", missing), ("has unexpected", unexpected), ("has other shapes:", reshaped)) if keys]
+    if problems:
+        raise UsageError(f"{path} does not fit the model its run's config.json builds: {'; '.join(problems)}; "
+                         "restore the run's own weights, or import the checkpoint again with the backbone and "
+                         "benchmark it was trained with")
+    model.load_state_dict({key: value for key, value in weights.items() if key in own}, strict=False)
+
+
+def _first(keys: list[str], shown: int = 3) -> str:
+    more = f" (and {len(keys) - shown} more)" if len(keys) > shown else ""
+    return ", ".join(keys[:shown]) + more

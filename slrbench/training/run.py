@@ -16,7 +16,7 @@ from slrbench.registry import Registry
 from slrbench.runconfig import RunPlan
 from slrbench.training.batching import BatchPlan
 from slrbench.training.build import RunParts, build_parts, make_loader, out_of_vocabulary, parameter_count, resolve_device
-from slrbench.training.checkpoints import complete_checkpoint, load_checkpoint
+from slrbench.training.checkpoints import complete_checkpoint, load_weights_strictly
 from slrbench.training.distributed import World, broadcast_object, init_world, shutdown
 from slrbench.training.evaluate import Evaluation, evaluate_split
 from slrbench.training.initialise import InitReport, initialise_from_runs
@@ -123,8 +123,7 @@ def execute(registry: Registry, plan: RunPlan, report: Report) -> RunOutcome:
     trainer.fit()
     best = complete_checkpoint(run_dir / "best")
     if best is not None:
-        weights, _ = load_checkpoint(best)
-        parts.model.load_state_dict(weights, strict=False)  # the branch is not part of the best weights
+        load_weights_strictly(parts.model, best)  # the branch is not part of the best weights
     result = data.run_evaluation(parts.model, "test", settings.crops)
     if world.is_main:
         write_evaluation(run_dir, result.metrics, result.sample_ids, result.labels, result.probabilities,
@@ -144,49 +143,6 @@ def initialise(parts: RunParts, init_from: list[str]) -> InitReport | None:
     settings = parts.plan.settings
     classes = parts.class_names if parts.class_names is not None else (settings.benchmark, parts.num_classes)
     return initialise_from_runs(parts.model, [Path(path) for path in init_from], classes)
-
-
-def evaluate_run(registry: Registry, run_dir: Path, crops: int, heads: list[str] | None,
-                 device_choice: str = "auto") -> RunOutcome:
-    """Re-evaluate a finished run's best weights on its test split (`slrbench eval`)."""
-    record = read_json(run_dir / "config.json")
-    plan = RunPlan.model_validate(plan_from_record(record["plan"]))
-    settings = plan.settings.model_copy(update={"crops": crops, "heads": heads or plan.settings.heads,
-                                                "device": device_choice})
-    plan = without_start_weights(plan.model_copy(update={"settings": settings}))
-    device = resolve_device(device_choice)
-    best = complete_checkpoint(run_dir / "best") or complete_checkpoint(run_dir / "checkpoint")
-    if best is None:
-        raise UsageError(f"{run_dir} has no complete checkpoint to evaluate")
-    parts = build_parts(registry, plan)
-    weights, _ = load_checkpoint(best)
-    parts.model.load_state_dict(weights, strict=False)
-    parts.model.to(device)
-    batch_plan = BatchPlan.create(settings.batch_size, 1, settings.micro_batch_size)
-    world = World()
-    data = RunData(parts, batch_plan, world, device, bf16=settings.precision == "bf16")
-    result = data.run_evaluation(parts.model, "test", crops)
-    folder = run_dir / (f"eval-crops{crops}" + ("-" + "-".join(heads) if heads else ""))
-    write_evaluation(folder, result.metrics, result.sample_ids, result.labels, result.probabilities,
-                     parts.class_names, {"split": "test", "crops": crops, "heads": result.heads,
-                                         "skipped_samples": len(result.skipped)}, result.head_true_scores)
-    return RunOutcome(folder, result, True)
-
-
-def without_start_weights(plan: RunPlan) -> RunPlan:
-    """The plan without its Kinetics-400 start: the run's own weights replace it, so evaluation needs
-    neither the file nor a download."""
-    backbone = plan.options.get("backbone", {})
-    if backbone.get("kinetics_weights") is None:
-        return plan
-    return plan.model_copy(update={"options": {**plan.options, "backbone": {**backbone, "kinetics_weights": None}}})
-
-
-def plan_from_record(stored: dict[str, Any]) -> dict[str, Any]:
-    """The RunPlan fields from config.json's `plan` section."""
-    plugins = stored["plugins"]
-    return {"settings": stored["settings"], "dataset": plugins["dataset"]["name"],
-            "options": {kind: value["options"] for kind, value in plugins.items()}}
 
 
 def run_record(plan: RunPlan, parts: RunParts, batch_plan: BatchPlan, world: World, device: torch.device,

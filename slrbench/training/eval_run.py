@@ -1,0 +1,63 @@
+"""`slrbench eval`: a finished run's weights, re-evaluated on its test split by an inference model.
+
+Only what inference needs is built from the run's config.json: the dataset, the backbone and FC1.
+No word embedder is loaded and no smoother, mixup or auxiliary branch is constructed; the weights
+load strictly (`slrbench.training.checkpoints.load_weights_strictly`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from slrbench.errors import UsageError
+from slrbench.evaluation.rundir import read_json, write_evaluation
+from slrbench.registry import Registry
+from slrbench.runconfig import RunPlan
+from slrbench.training.batching import BatchPlan
+from slrbench.training.build import build_inference_parts, make_loader, resolve_device
+from slrbench.training.checkpoints import complete_checkpoint, load_weights_strictly
+from slrbench.training.distributed import World
+from slrbench.training.evaluate import evaluate_split
+from slrbench.training.run import RunOutcome
+
+
+def evaluate_run(registry: Registry, run_dir: Path, crops: int, heads: list[str] | None,
+                 device_choice: str = "auto") -> RunOutcome:
+    """Re-evaluate a finished run's best weights (its last checkpoint when it has none)."""
+    record = read_json(run_dir / "config.json")
+    plan = RunPlan.model_validate(plan_from_record(record["plan"]))
+    settings = plan.settings.model_copy(update={"crops": crops, "heads": heads or plan.settings.heads,
+                                                "device": device_choice})
+    plan = without_start_weights(plan.model_copy(update={"settings": settings}))
+    device = resolve_device(device_choice)
+    weights = complete_checkpoint(run_dir / "best") or complete_checkpoint(run_dir / "checkpoint")
+    if weights is None:
+        raise UsageError(f"{run_dir} has no complete checkpoint to evaluate")
+    parts = build_inference_parts(registry, plan)
+    load_weights_strictly(parts.model, weights)
+    parts.model.to(device)
+    batch_size = BatchPlan.create(settings.batch_size, 1, settings.micro_batch_size).micro_batch_size
+    loader = make_loader(parts, "test", batch_size, views=crops, train=False, workers=settings.workers)
+    result = evaluate_split(parts.model, loader, device, World(), parts.num_classes, settings.heads, crops,
+                            batch_size, bf16=settings.precision == "bf16")
+    folder = run_dir / (f"eval-crops{crops}" + ("-" + "-".join(heads) if heads else ""))
+    write_evaluation(folder, result.metrics, result.sample_ids, result.labels, result.probabilities,
+                     parts.class_names, {"split": "test", "crops": crops, "heads": result.heads,
+                                         "skipped_samples": len(result.skipped)}, result.head_true_scores)
+    return RunOutcome(folder, result, True)
+
+
+def without_start_weights(plan: RunPlan) -> RunPlan:
+    """The plan without its Kinetics-400 start: the run's own weights replace it, so evaluation needs
+    neither the file nor a download."""
+    backbone = plan.options.get("backbone", {})
+    if backbone.get("kinetics_weights") is None:
+        return plan
+    return plan.model_copy(update={"options": {**plan.options, "backbone": {**backbone, "kinetics_weights": None}}})
+
+
+def plan_from_record(stored: dict[str, Any]) -> dict[str, Any]:
+    """The RunPlan fields from config.json's `plan` section."""
+    plugins = stored["plugins"]
+    return {"settings": stored["settings"], "dataset": plugins["dataset"]["name"],
+            "options": {kind: value["options"] for kind, value in plugins.items()}}
