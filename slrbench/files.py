@@ -1,9 +1,11 @@
-"""Atomic file writing: write beside the target under a temporary name, then rename, so that an
-interrupted run never leaves a half-written file behind under the real name."""
+"""Atomic writing, the one mechanism for files and folders: write beside the target under a
+temporary name, then rename, so that an interrupted run never leaves a half-written file or
+folder behind under the real name."""
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from pathlib import Path
 from typing import Iterator
 
@@ -28,3 +30,43 @@ def atomic_path(path: Path) -> Iterator[Path]:
 def write_text_atomically(path: Path, text: str) -> None:
     with atomic_path(path) as temporary:
         temporary.write_text(text, encoding="utf-8")
+
+
+def previous_folder(path: Path) -> Path:
+    """Where `atomic_folder` keeps the folder it replaces until the new one is in place: a reader
+    that finds `path` missing or incomplete after a crash takes this one."""
+    return path.with_name(path.name + ".old")
+
+
+@contextlib.contextmanager
+def atomic_folder(path: Path, keep_existing: bool = False) -> Iterator[Path]:
+    """Yield an empty temporary folder to fill; it becomes `path` only if the block succeeds.
+
+    A folder already at `path` is replaced (renamed to `previous_folder(path)` first, removed once
+    the new one is in place, put back if the swap fails), or with `keep_existing` kept, the new
+    one discarded (a write-once cache that another process may have filled first).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh, stale = temporary_path(path), previous_folder(path)
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir()
+    try:
+        yield fresh
+        if keep_existing and path.exists():
+            return
+        replaced = path.exists()
+        if replaced:
+            shutil.rmtree(stale, ignore_errors=True)
+            path.rename(stale)
+        try:
+            fresh.rename(path)
+        except OSError:
+            if replaced:
+                stale.rename(path)  # put the replaced folder back
+                raise
+            if not (keep_existing and path.exists()):
+                raise  # with keep_existing, another process may have published it first
+        if replaced:
+            shutil.rmtree(stale, ignore_errors=True)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -163,31 +161,16 @@ def _plain(value: Any) -> Any:
 
 
 def write_run_directory(out: Path, imported: Any, documents: dict[str, Any]) -> None:
-    """Assemble the directory under a temporary sibling name, then rename it into place."""
+    """Assemble the directory under a temporary name, then swap it into place (`atomic_folder`)."""
     from safetensors.torch import save_file
 
+    from slrbench.files import atomic_folder
     from slrbench.training.checkpoints import save_checkpoint
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(f".{out.name}.importing-{os.getpid()}")
-    stale = out.with_name(f".{out.name}.replaced-{os.getpid()}")
-    shutil.rmtree(temporary, ignore_errors=True)
-    try:
-        temporary.mkdir()
+    with atomic_folder(out) as temporary:
         epoch = documents["config.json"]["imported_from"].get("epoch")
         save_checkpoint(temporary / "best", imported.weights, {"epoch": epoch if isinstance(epoch, int) else -1})
         if imported.training_only:
             save_file({k: v.contiguous() for k, v in imported.training_only.items()}, str(temporary / "auxiliary.safetensors"))
         for name, document in documents.items():
             (temporary / name).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        if out.exists():
-            out.rename(stale)
-        try:
-            temporary.rename(out)
-        except OSError:
-            if stale.exists():
-                stale.rename(out)  # put the replaced directory back
-            raise
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
-        shutil.rmtree(stale, ignore_errors=True)

@@ -3,13 +3,12 @@
 A checkpoint is a folder: `model.safetensors` (every weight, the auxiliary branch included) and
 `state.pt` (optimizer, scheduler, random states, epoch, history), which is read with
 `torch.load(weights_only=True)` so that loading never executes a pickle. The folder is written
-under a temporary name and swapped in by renames, so an interrupted write leaves the previous
-complete checkpoint in place.
+under a temporary name and swapped in by renames (`slrbench.files.atomic_folder`), so an
+interrupted write leaves the previous complete checkpoint in place.
 """
 from __future__ import annotations
 
 import random
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from slrbench.errors import UsageError
+from slrbench.files import atomic_folder, previous_folder
 from slrbench.training.model import SignModel
 
 WEIGHTS = "model.safetensors"
@@ -39,22 +39,15 @@ def restore_random_states(state: dict[str, Any]) -> None:
 
 
 def save_checkpoint(folder: Path, weights: dict[str, torch.Tensor], state: dict[str, Any]) -> None:
-    """Write `folder` atomically: a new folder is completed first, then renamed into place."""
-    fresh, stale = folder.with_name(folder.name + ".new"), folder.with_name(folder.name + ".old")
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir(parents=True)
-    save_file({key: value.detach().contiguous().cpu() for key, value in weights.items()}, str(fresh / WEIGHTS))
-    torch.save(state, fresh / STATE)
-    if folder.exists():
-        shutil.rmtree(stale, ignore_errors=True)
-        folder.rename(stale)
-    fresh.rename(folder)
-    shutil.rmtree(stale, ignore_errors=True)
+    """Write `folder` atomically (`slrbench.files.atomic_folder`)."""
+    with atomic_folder(folder) as fresh:
+        save_file({key: value.detach().contiguous().cpu() for key, value in weights.items()}, str(fresh / WEIGHTS))
+        torch.save(state, fresh / STATE)
 
 
 def complete_checkpoint(folder: Path) -> Path | None:
     """The last complete checkpoint folder (the previous one if a swap was interrupted)."""
-    for candidate in (folder, folder.with_name(folder.name + ".old")):
+    for candidate in (folder, previous_folder(folder)):
         if (candidate / WEIGHTS).is_file() and (candidate / STATE).is_file():
             return candidate
     return None

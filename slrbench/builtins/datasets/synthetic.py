@@ -9,8 +9,6 @@ manifest points at those files like any other dataset.
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
@@ -21,6 +19,7 @@ from slrbench.builtins.datasets import SyntheticConfig
 from slrbench.data.keypoints import KeypointTrack
 from slrbench.data.synthetic import GENERATOR_VERSION, GLOSSES, generate_samples, make_signer, render_frames
 from slrbench.errors import UsageError
+from slrbench.files import atomic_folder
 from slrbench.interfaces import MANIFEST_COLUMNS, BenchmarkInfo, DatasetContext
 
 
@@ -79,26 +78,18 @@ class SyntheticDataset:
         final = cache_dir / f"synthetic-{digest}"
         if (final / "manifest.csv").is_file():
             return final
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        staging = cache_dir / f".synthetic-{digest}.tmp-{os.getpid()}"
-        shutil.rmtree(staging, ignore_errors=True)
-        (staging / "videos").mkdir(parents=True)
-        (staging / "keypoints").mkdir()
-        for sample in self.samples:
-            frames = self.render(sample.sample_id, range(len(sample.keypoints)))
-            write_mp4(staging / "videos" / f"{sample.sample_id}.mp4", frames)
-            np.save(staging / "keypoints" / f"{sample.sample_id}.npy", sample.keypoints)
-        table = pd.DataFrame([{"sample_id": s.sample_id, "split": s.split, "label": s.label, "gloss": s.gloss,
-                               "video": f"videos/{s.sample_id}.mp4", "keypoints": f"keypoints/{s.sample_id}.npy",
-                               "start": "", "end": "", "keypoints_frame": self._frame()} for s in self.samples],
-                             columns=list(MANIFEST_COLUMNS))
-        table.to_csv(staging / "manifest.csv", index=False)
-        try:
-            os.rename(staging, final)  # atomic; another process may have won the race
-        except OSError:
-            shutil.rmtree(staging, ignore_errors=True)
-            if not (final / "manifest.csv").is_file():
-                raise
+        with atomic_folder(final, keep_existing=True) as staging:  # another process may publish it first
+            (staging / "videos").mkdir()
+            (staging / "keypoints").mkdir()
+            for sample in self.samples:
+                frames = self.render(sample.sample_id, range(len(sample.keypoints)))
+                write_mp4(staging / "videos" / f"{sample.sample_id}.mp4", frames)
+                np.save(staging / "keypoints" / f"{sample.sample_id}.npy", sample.keypoints)
+            table = pd.DataFrame([{"sample_id": s.sample_id, "split": s.split, "label": s.label, "gloss": s.gloss,
+                                   "video": f"videos/{s.sample_id}.mp4", "keypoints": f"keypoints/{s.sample_id}.npy",
+                                   "start": "", "end": "", "keypoints_frame": self._frame()} for s in self.samples],
+                                 columns=list(MANIFEST_COLUMNS))
+            table.to_csv(staging / "manifest.csv", index=False)
         return final
 
 
