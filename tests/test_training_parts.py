@@ -106,3 +106,21 @@ def test_unreadable_micro_batches_keep_the_optimizer_steps_of_the_plan(tmp_path,
     trainer.fit()
     steps = {int(state["step"]) for state in trainer.optimizer.state.values()}
     assert steps == {2}  # 8 samples / global batch 4: two optimizer steps whatever was unreadable
+
+
+def test_the_loaders_shuffle_is_the_trainers_epoch_order():
+    """One permutation: a loader shuffling on its own serves the batches the trainer plans."""
+    from slrbench.data.loader import ClipLoader, LoaderSettings
+    from slrbench.interfaces import DatasetContext
+    from slrbench.registry import default_registry
+
+    dataset = default_registry().build("datasets", "synthetic", {"num_classes": 4, "train_per_class": 3,
+                                                                 "val_per_class": 1, "test_per_class": 1},
+                                       DatasetContext())
+    loader = ClipLoader(dataset.manifest("synthetic"), "train", LoaderSettings(("keypoints",), 8, 32, 16),
+                        reader=dataset.clip_reader(), batch_size=4, seed=7)
+    for epoch in (0, 3):
+        served = [batch["sample_id"] for batch in loader.batches(epoch)]
+        planned = [batch["sample_id"] for batch in loader.batches(
+            epoch, micro_batches(len(loader), BatchPlan.create(4, 1, None), rank=0, seed=7, epoch=epoch))]
+        assert served == planned and sorted(sum(served, [])) == sorted(str(row["sample_id"]) for row in loader.dataset.rows)

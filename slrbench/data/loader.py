@@ -20,6 +20,7 @@ import torch
 
 from slrbench.data.decoding import VideoUnreadable
 from slrbench.data.keypoints import KeypointsUnavailable, rescale_keypoints
+from slrbench.data.sampling import epoch_order
 from slrbench.data.sources import ClipReader, ClipSource, FileClipReader
 from slrbench.data.transforms import (
     TEST_VIEWS, CropBox, colour_jitter, crop_and_resize_frames, crop_keypoints, frames_to_video, evaluation_windows,
@@ -175,8 +176,7 @@ class ClipLoader:
         """Batches in plan order. `keep_empty` also yields batches whose every sample was unreadable
         (no "inputs"), so a trainer can keep its steps aligned with the plan and the other processes."""
         if index_batches is None:
-            order = (torch.randperm(len(self), generator=torch.Generator().manual_seed(self.seed * 100_003 + epoch))
-                     if self.train else torch.arange(len(self))).tolist()
+            order = epoch_order(len(self), self.seed, epoch) if self.train else list(range(len(self)))
             index_batches = [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
         plan = [[(index, epoch) for index in batch] for batch in index_batches]
         loader = torch.utils.data.DataLoader(

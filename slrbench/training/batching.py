@@ -1,6 +1,6 @@
 """Which samples each process trains on in each micro-batch, independent of the world size.
 
-An epoch's order is a permutation drawn from (seed, epoch). It is cut into global batches of
+An epoch's order is the permutation drawn from (seed, epoch) (`slrbench.data.sampling`). It is cut into global batches of
 `batch_size`; each global batch is cut into `world_size x accumulation` micro-batches, and rank r
 takes micro-batches r, r + world_size, ... So 2 processes x 1 step and 1 process x 2
 accumulation steps see the same micro-batches, which is what makes DDP runs comparable to
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
-
+from slrbench.data.sampling import epoch_order
 from slrbench.errors import UsageError
 
 
@@ -34,11 +33,6 @@ class BatchPlan:
                 f"run.micro_batch_size={micro}; choose sizes that divide"
             )
         return cls(batch_size, world_size, micro)
-
-
-def epoch_order(num_samples: int, seed: int, epoch: int) -> list[int]:
-    generator = torch.Generator().manual_seed(seed * 100_003 + epoch)
-    return torch.randperm(num_samples, generator=generator).tolist()
 
 
 def micro_batches(num_samples: int, plan: BatchPlan, rank: int, seed: int, epoch: int) -> list[list[int]]:
