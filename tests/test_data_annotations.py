@@ -96,3 +96,13 @@ def test_benchmarks_resolve_without_importing_the_readers():
     assert registry.find_benchmark("msasl200").name == "msasl"
     assert registry.find_benchmark("nmfs-csl").name == "nmfs-csl"
     assert registry.find_benchmark("synthetic").name == "synthetic"
+
+
+def test_a_benchmark_name_opens_its_dataset_through_one_path():
+    from slrbench.data.benchmark import open_benchmark
+
+    opened = open_benchmark(default_registry(), "synthetic", None, {"num_classes": 4})
+    assert (opened.dataset_name, opened.info.num_classes, len(opened.class_names())) == ("synthetic", 4, 4)
+    assert opened.clip_reader() is not None and set(opened.manifest()["label"]) == {0, 1, 2, 3}
+    with pytest.raises(UsageError, match="unknown benchmark 'wlasl10' \\(did you mean"):
+        open_benchmark(default_registry(), "wlasl10", None)

@@ -23,13 +23,12 @@ def read_glosses_file(path: Path) -> list[str]:
 
 def benchmark_glosses(registry: Registry, benchmark: str, data_root: Path | None, options: dict[str, Any]) -> list[str]:
     """The class names of a benchmark, in class order."""
-    from slrbench.interfaces import DatasetContext
+    from slrbench.data.benchmark import open_benchmark
 
-    dataset = registry.build("datasets", registry.find_benchmark(benchmark).name, options, DatasetContext(data_root))
-    glosses = dataset.class_names(benchmark)
+    glosses = open_benchmark(registry, benchmark, data_root, options).class_names()
     if glosses is None:
         raise UsageError(f"benchmark '{benchmark}' has label indices only, no gloss words")
-    return list(glosses)
+    return glosses
 
 
 def embed_with_report(registry: Registry, embedder: str, options: dict[str, Any], glosses: list[str],

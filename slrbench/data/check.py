@@ -16,10 +16,11 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from slrbench.data.benchmark import open_benchmark
 from slrbench.data.decoding import VideoUnreadable, open_video
 from slrbench.data.keypoints import KeypointsUnavailable, KeypointTrack, format_frame, rescale_keypoints
 from slrbench.data.sources import FileClipReader, read_row_keypoints
-from slrbench.interfaces import SPLITS, DatasetContext
+from slrbench.interfaces import SPLITS
 from slrbench.registry import Registry
 
 # A sample's keypoints are "outside the frame" when more than OUTSIDE_FRACTION of its confidently
@@ -33,11 +34,9 @@ OUTSIDE_FRACTION = 0.25
 def check_benchmark(registry: Registry, benchmark: str, data_root: Optional[Path],
                     options: Optional[dict[str, Any]] = None,
                     progress: Optional[Callable[[int, int], None]] = None) -> dict[str, Any]:
-    plugin = registry.find_benchmark(benchmark)
-    dataset = registry.build("datasets", plugin.name, options or {}, DatasetContext(data_root))
-    info = dataset.benchmarks[benchmark]
-    table = dataset.manifest(benchmark)
-    embedded = getattr(dataset, "clip_reader", lambda: None)()
+    opened = open_benchmark(registry, benchmark, data_root, options)
+    table = opened.manifest()
+    embedded = opened.clip_reader()
     splits = {split: {"annotated": 0, "videos_present": 0, "videos_missing": 0, "keypoints_present": 0,
                       "unreadable": 0, "keypoints_outside_frame": 0} for split in SPLITS}
     problems: list[dict[str, str]] = []
@@ -46,14 +45,14 @@ def check_benchmark(registry: Registry, benchmark: str, data_root: Optional[Path
     files = FileClipReader()
     with quiet_native_stderr():  # ffmpeg and decord print their own lines about corrupt files
         _count(rows, embedded, files, splits, problems, outside, progress)
-    warnings = [w for w in getattr(dataset, "warnings", []) if w.startswith(f"{benchmark}:") or ":" not in w]
+    warnings = opened.warnings()
     if outside:
         warnings.append(
             f"{len(outside)} sample(s) have keypoints far outside the frame, e.g. {outside[0]}: their coordinates "
             "are in another frame than declared; declare it with -o dataset.keypoints_frame=WxH (a manifest: its "
             "keypoints_frame column), or extract them again with `slrbench keypoints extract` (docs/data.md)")
     return {
-        "benchmark": benchmark, "dataset": plugin.name, "num_classes": info.num_classes, "splits": splits,
+        "benchmark": benchmark, "dataset": opened.dataset_name, "num_classes": opened.info.num_classes, "splits": splits,
         "warnings": warnings, "problems": problems,
     }
 

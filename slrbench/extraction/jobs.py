@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
 from slrbench.data.annotations import PICKLE_NAMES
+from slrbench.data.benchmark import open_benchmark
 from slrbench.data.keypoints import split_reference
 from slrbench.errors import UsageError
-from slrbench.interfaces import SPLITS, DatasetContext
+from slrbench.interfaces import SPLITS
 from slrbench.registry import Registry
 
 DEFAULT_PICKLE = PICKLE_NAMES[0]  # keypoints.pkl
@@ -45,15 +46,14 @@ def benchmark_jobs(registry: Registry, benchmark: str, data_root: Optional[Path]
     """The benchmark's videos (one job per distinct file, `splits` only; None: all) and the pickles
     its manifest names."""
     splits = set(splits or SPLITS)
-    plugin = registry.find_benchmark(benchmark)
-    dataset = registry.build("datasets", plugin.name, options or {}, DatasetContext(data_root))
-    if getattr(dataset, "clip_reader", lambda: None)() is not None:
+    opened = open_benchmark(registry, benchmark, data_root, options)
+    if opened.clip_reader() is not None:
         raise UsageError(f"benchmark '{benchmark}' renders its clips in memory: there are no video files to "
                          "extract keypoints from (for synthetic, -o dataset.cache_dir=DIR writes them)")
     unknown = sorted(splits - set(SPLITS))
     if unknown:
         raise UsageError(f"--split {', '.join(unknown)}: use {', '.join(SPLITS)}")
-    rows = [row for row in dataset.manifest(benchmark).to_dict("records") if row["split"] in splits]
+    rows = [row for row in opened.manifest().to_dict("records") if row["split"] in splits]
     jobs: dict[str, VideoJob] = {}
     pickles: set[Path] = set()
     for row in rows:

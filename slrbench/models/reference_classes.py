@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from slrbench.data.benchmark import open_benchmark
 from slrbench.errors import UsageError
-from slrbench.interfaces import DatasetContext
 from slrbench.registry import Registry
 
 SORTED_GLOSSES, SORTED_LABELS, IDENTITY, FILE_RULE = (
@@ -75,17 +75,14 @@ def reference_class_order(registry: Registry, benchmark: str, data_root: Optiona
         from slrbench.builtins.datasets import MSASL_BENCHMARKS
 
         return ClassOrder(rule, list(range(MSASL_BENCHMARKS[benchmark])), None, read_dataset=False), []
-    dataset = registry.build("datasets", dataset_name, options or {}, DatasetContext(data_root))
-    num_classes = dataset.benchmarks[benchmark].num_classes
-    names = dataset.class_names(benchmark)
-    glosses = list(names) if names is not None else None
-    warnings = [w for w in getattr(dataset, "warnings", []) if w.startswith(f"{benchmark}:") or ":" not in w]
+    opened = open_benchmark(registry, benchmark, data_root, options)
+    num_classes, glosses, warnings = opened.info.num_classes, opened.class_names(), opened.warnings()
     if rule == IDENTITY:
         return ClassOrder(rule, list(range(num_classes)), glosses), warnings
     if rule == FILE_RULE:
         rows = _classes_of_entries(entries, glosses, num_classes, str(class_order_file))
         return ClassOrder(rule, _inverse(rows), glosses, str(class_order_file)), warnings
-    train = dataset.manifest(benchmark)
+    train = opened.manifest()
     train = train[train["split"] == "train"]
     if rule == SORTED_GLOSSES:
         if glosses is None:

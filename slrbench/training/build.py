@@ -14,12 +14,11 @@ from typing import Any
 
 import torch
 
+from slrbench.data.benchmark import open_benchmark
 from slrbench.data.loader import ClipLoader, LoaderSettings
 from slrbench.embeddings.cache import default_cache_dir, embed_glosses
 from slrbench.errors import UsageError
-from slrbench.interfaces import (
-    BackboneContext, BenchmarkInfo, DatasetContext, EmbedderContext, GlossEmbeddings, MixupContext, SmootherContext,
-)
+from slrbench.interfaces import BackboneContext, EmbedderContext, GlossEmbeddings, MixupContext, SmootherContext
 from slrbench.registry import Registry
 from slrbench.runconfig import RunPlan
 from slrbench.training.model import SignModel
@@ -46,14 +45,6 @@ class RunParts(InferenceParts):
     mixup: Any
 
 
-@dataclass
-class _Benchmark:
-    info: BenchmarkInfo
-    manifest: Any
-    class_names: list[str] | None
-    reader: Any
-
-
 def resolve_device(choice: str) -> torch.device:
     if choice == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: no CUDA device is visible; use --device cpu or auto")
@@ -76,14 +67,6 @@ def gloss_embeddings(registry: Registry, plan: RunPlan, class_names: list[str] |
     return result
 
 
-def _open_benchmark(registry: Registry, plan: RunPlan) -> _Benchmark:
-    settings = plan.settings
-    dataset = registry.build("datasets", plan.dataset, plan.options["dataset"], DatasetContext(settings.data_root))
-    reader = dataset.clip_reader() if hasattr(dataset, "clip_reader") else None
-    return _Benchmark(dataset.benchmarks[settings.benchmark], dataset.manifest(settings.benchmark),
-                      dataset.class_names(settings.benchmark), reader)
-
-
 def _build_backbone(registry: Registry, plan: RunPlan) -> torch.nn.Module:
     settings = plan.settings
     backbone = registry.build("backbones", settings.backbone, plan.options["backbone"], BackboneContext(
@@ -97,18 +80,18 @@ def _build_backbone(registry: Registry, plan: RunPlan) -> torch.nn.Module:
 
 def build_inference_parts(registry: Registry, plan: RunPlan) -> InferenceParts:
     """The dataset, the backbone and FC1: nothing that only the training loss uses."""
-    benchmark = _open_benchmark(registry, plan)
+    benchmark = open_benchmark(registry, plan.settings.benchmark, plan.settings.data_root, plan.options["dataset"])
     model = SignModel(_build_backbone(registry, plan), benchmark.info.num_classes)
-    return InferenceParts(plan, benchmark.info.num_classes, benchmark.class_names, benchmark.manifest,
-                          benchmark.reader, model)
+    return InferenceParts(plan, benchmark.info.num_classes, benchmark.class_names(), benchmark.manifest(),
+                          benchmark.clip_reader(), model)
 
 
 def build_parts(registry: Registry, plan: RunPlan, cache_dir: Path | None = None) -> RunParts:
     """Everything a training run needs. The construction order (backbone, branch, heads) fixes the
     initial weights of a seed."""
     settings = plan.settings
-    benchmark = _open_benchmark(registry, plan)
-    num_classes, class_names = benchmark.info.num_classes, benchmark.class_names
+    benchmark = open_benchmark(registry, settings.benchmark, settings.data_root, plan.options["dataset"])
+    num_classes, class_names = benchmark.info.num_classes, benchmark.class_names()
     embeddings = gloss_embeddings(registry, plan, class_names, cache_dir if cache_dir else default_cache_dir())
     vectors = None if embeddings is None else embeddings.vectors
     smoother = registry.build("smoothers", settings.smoother, plan.options["smoother"], SmootherContext(
@@ -117,7 +100,7 @@ def build_parts(registry: Registry, plan: RunPlan, cache_dir: Path | None = None
     backbone = _build_backbone(registry, plan)
     branch = mixup.auxiliary_branch(dict(backbone.feature_dims)) if hasattr(mixup, "auxiliary_branch") else None
     model = SignModel(backbone, num_classes, branch)
-    return RunParts(plan, num_classes, class_names, benchmark.manifest, benchmark.reader, model, embeddings,
+    return RunParts(plan, num_classes, class_names, benchmark.manifest(), benchmark.clip_reader(), model, embeddings,
                     smoother.target_table().float(), mixup)
 
 
