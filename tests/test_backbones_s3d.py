@@ -8,11 +8,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from slrbench.builtins.backbones import VKNetConfig
 from slrbench.errors import UsageError
 from slrbench.interfaces import BackboneContext
 from slrbench.models.s3d import S3D, pool_features
 from slrbench.models.s3d_weights import FIRST_CONV, block_key, load_kinetics_s3d
-from slrbench.models.vknet import VKNet, VKNetSettings
+from slrbench.models.vknet import VKNet
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
@@ -76,7 +77,7 @@ def test_pooling_is_the_reference_avg_pool_then_temporal_mean():
 
 def small_vknet(**settings) -> VKNet:
     context = BackboneContext(num_keypoints=5, num_frames=16, video_size=64, heatmap_size=32)
-    return VKNet(("video64", "keypoint64"), VKNetSettings(width=0.125, **settings), context)
+    return VKNet(("video64", "keypoint64"), VKNetConfig(width=0.125, **settings), context)
 
 
 def test_gradient_checkpointing_gives_the_same_gradients_and_statistics():
@@ -109,7 +110,7 @@ def kinetics_file(tmp_path: Path) -> tuple[Path, dict[str, torch.Tensor]]:
 
 def test_kinetics_weights_load_into_every_stream_but_the_keypoint_first_conv(tmp_path):
     path, weights = kinetics_file(tmp_path)
-    model = VKNet(("video64", "keypoint64"), VKNetSettings(), BackboneContext())
+    model = VKNet(("video64", "keypoint64"), VKNetConfig(), BackboneContext())
     keypoint_first = model.keypoint64.b1[0].conv_s.weight.detach().clone()
     assert load_kinetics_s3d(model, path) == ["video64", "keypoint64"]
     mixed = "module.base.9.branch1.1.conv_t.weight"  # base.9 = Mixed_4c = b4.2

@@ -201,3 +201,18 @@ def test_heatmap_sigma_scales_with_the_map_size():
     profile = (model.heatmaps(keypoints)[0, 0, 0, 20] + 1) / 2  # row through the keypoint
     sigma = 3.5 * 56 / 112
     assert profile[21].item() == pytest.approx(torch.exp(torch.tensor(-1 / (2 * sigma ** 2))).item(), rel=1e-5)
+
+
+def test_a_variant_is_configured_by_its_own_option_model_widened_to_vknets():
+    """No parallel settings copy: VKNet reads the registered option model; options a variant lacks
+    (the 64-frame pair's V-V laterals, a single stream's V-K) keep VKNetConfig's defaults."""
+    from slrbench.builtins.backbones import VKNetConfig
+
+    pair = build("vknet-64", width=0.125, heatmap_sigma=2.0, video_keypoint_laterals=False)
+    assert isinstance(pair.options, VKNetConfig)
+    assert (pair.options.width, pair.options.heatmap_sigma, pair.options.video_keypoint_laterals) == (0.125, 2.0, False)
+    assert pair.options.video_video_laterals == VKNetConfig.model_fields["video_video_laterals"].default
+    assert pair.lateral_names == ()
+    full = build("vknet", width=0.125, keypoint_keypoint_laterals=False)
+    assert full.options == default_registry().resolve_options("backbones", "vknet",
+                                                              {"width": 0.125, "keypoint_keypoint_laterals": False})

@@ -13,13 +13,14 @@ import torch
 
 torchvision_video = pytest.importorskip("torchvision.models.video")
 
+from slrbench.builtins.backbones import VKNetConfig  # noqa: E402
 from slrbench.data.transforms import frames_to_video, to_model_range  # noqa: E402
 from slrbench.errors import UsageError  # noqa: E402
 from slrbench.interfaces import BackboneContext  # noqa: E402
 from slrbench.models.s3d_weights import (  # noqa: E402
     TORCHVISION_MEAN, TORCHVISION_S3D_HASH, TORCHVISION_S3D_URL, TORCHVISION_STD, load_kinetics_s3d,
 )
-from slrbench.models.vknet import VKNet, VKNetSettings  # noqa: E402
+from slrbench.models.vknet import VKNet  # noqa: E402
 from slrbench.registry import default_registry  # noqa: E402
 
 WEIGHTS = torchvision_video.S3D_Weights.KINETICS400_V1
@@ -103,7 +104,7 @@ def test_torchvision_weights_give_torchvision_features_on_slrbench_input(torchvi
 
 def test_keypoint_streams_load_all_but_the_first_convolution(torchvision_s3d, torchvision_file):
     torch.manual_seed(3)
-    model = VKNet(("video64", "keypoint64"), VKNetSettings(), CONTEXT)
+    model = VKNet(("video64", "keypoint64"), VKNetConfig(), CONTEXT)
     first = model.keypoint64.b1[0].conv_s.weight.detach().clone()  # (64, 5, 1, 7, 7)
     assert load_kinetics_s3d(model, torchvision_file) == ["video64", "keypoint64"]
     features = torchvision_s3d.features

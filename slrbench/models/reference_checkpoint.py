@@ -33,10 +33,11 @@ from typing import Mapping, Sequence
 
 import torch
 
+from slrbench.builtins.backbones import VKNetConfig
 from slrbench.errors import UsageError
 from slrbench.interfaces import BackboneContext
 from slrbench.models.s3d_weights import FIRST_CONV, block_key, input_affine_state, stream_tensor
-from slrbench.models.vknet import VKNet, VKNetSettings
+from slrbench.models.vknet import VKNet
 from slrbench.models.vknet_variants import VARIANT_STREAMS
 
 FOURSTREAM, TWOSTREAM = "visual_backbone_fourstream.", "visual_backbone_twostream."
@@ -138,7 +139,7 @@ def lateral_switches(keys: Mapping[str, torch.Tensor]) -> dict[str, bool]:
 def expected_model(backbone: str, lateral_options: dict[str, bool], num_keypoints: int) -> VKNet:
     """slrbench's backbone at width 1.0, built on the meta device (shapes only, no memory)."""
     with torch.device("meta"):
-        return VKNet(VARIANT_STREAMS[backbone], VKNetSettings(**lateral_options),
+        return VKNet(VARIANT_STREAMS[backbone], VKNetConfig(**lateral_options),
                      BackboneContext(num_keypoints=num_keypoints))
 
 

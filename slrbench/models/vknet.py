@@ -19,23 +19,23 @@ f = [v64, v32, k64, k32] (the reference's concatenation orders, so its heads imp
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
 from torch import nn
 
-from slrbench.data.heatmaps import REFERENCE_SIGMA_AT_112, heatmaps_from_keypoints, sigma_for_crop
+from slrbench.builtins.backbones import VKNetConfig
+from slrbench.data.heatmaps import heatmaps_from_keypoints, sigma_for_crop
 from slrbench.errors import UsageError
 from slrbench.interfaces import BackboneContext
-from slrbench.models.clips import ShortClip, short_clip_starts, take_short_clip
+from slrbench.models.clips import short_clip_starts, take_short_clip
 from slrbench.models.laterals import LATERAL_BLOCKS, temporal_laterals, video_keypoint_laterals
 from slrbench.models.s3d import NUM_BLOCKS, S3D, pool_features, run_block
 
 STREAMS = ("video64", "keypoint64", "video32", "keypoint32")
 STREAM_INPUT = {"video64": "video", "keypoint64": "heatmaps", "video32": "video32", "keypoint32": "heatmaps32"}
 STREAM_FEATURE = {"video64": "v64", "keypoint64": "k64", "video32": "v32", "keypoint32": "k32"}
-# Lateral module name -> (large stream, small stream, switch in VKNetSettings)
+# Lateral module name -> (large stream, small stream, its switch in VKNetConfig)
 LATERALS = {
     "video_keypoint_64": ("video64", "keypoint64", "video_keypoint_laterals"),
     "video_keypoint_32": ("video32", "keypoint32", "video_keypoint_laterals"),
@@ -44,35 +44,24 @@ LATERALS = {
 }
 
 
-@dataclass(frozen=True)
-class VKNetSettings:
-    width: float = 1.0
-    video_keypoint_laterals: bool = True  # V-K
-    video_video_laterals: bool = True  # V-V
-    keypoint_keypoint_laterals: bool = True  # K-K
-    short_clip: ShortClip = "window"
-    heatmap_sigma: float = REFERENCE_SIGMA_AT_112  # σ in pixels of a 112² map, scaled with the map size
-    heatmap_sigma_follows_crop: bool = True  # σ times the crop's zoom per axis (the reference); False: isotropic
-    score_threshold: float = 0.0
-    channels_last: bool = False
-    gradient_checkpointing: bool = False
-
-
 class VKNet(nn.Module):
-    def __init__(self, streams: tuple[str, ...], settings: VKNetSettings, context: BackboneContext):
+    """`options` is the registered option model (`slrbench.builtins.backbones.VKNetConfig`), read as
+    it is; a variant's narrower options are widened to it by `slrbench.models.vknet_variants`."""
+
+    def __init__(self, streams: tuple[str, ...], options: VKNetConfig, context: BackboneContext):
         super().__init__()
         unknown = set(streams) - set(STREAMS)
         if not streams or unknown:
             raise ValueError(f"streams must be among {STREAMS}, got {streams}")
         self.streams = tuple(s for s in STREAMS if s in streams)
-        self.settings, self.context = settings, context
+        self.options, self.context = options, context
         for stream in self.streams:
             in_channels = 3 if stream.startswith("video") else context.num_keypoints
-            setattr(self, stream, S3D(in_channels, settings.width, input_affine=stream.startswith("video")))
+            setattr(self, stream, S3D(in_channels, options.width, input_affine=stream.startswith("video")))
         channels = getattr(self, self.streams[0]).block_channels
         self.lateral_names = tuple(
             name for name, (large, small, switch) in LATERALS.items()
-            if large in self.streams and small in self.streams and getattr(settings, switch)
+            if large in self.streams and small in self.streams and getattr(options, switch)
         )
         for name in self.lateral_names:
             pair = video_keypoint_laterals if name.startswith("video_keypoint") else temporal_laterals
@@ -88,7 +77,7 @@ class VKNet(nn.Module):
         if len(self.streams) == 4:
             dims["f"] = 4 * channels[-1]
         self.feature_dims = dims
-        if settings.channels_last:
+        if options.channels_last:
             self.to(memory_format=torch.channels_last_3d)
 
     def _check_sizes(self) -> None:
@@ -109,10 +98,10 @@ class VKNet(nn.Module):
         """(B, T, K, 3) -> (B, K, T, h, h) in [-1, 1], σ scaled from 112² to the map size and, when
         it follows the crop, by the (B, 2) zoom of each sample's crop box."""
         size = self.context.heatmap_size
-        sigma = self.settings.heatmap_sigma * size / 112
-        if self.settings.heatmap_sigma_follows_crop:
+        sigma = self.options.heatmap_sigma * size / 112
+        if self.options.heatmap_sigma_follows_crop:
             sigma = sigma_for_crop(sigma, zoom)
-        return heatmaps_from_keypoints(keypoints, size, sigma, self.settings.score_threshold)
+        return heatmaps_from_keypoints(keypoints, size, sigma, self.options.score_threshold)
 
     def prepare_inputs(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Loader batch -> the streams' inputs (heatmaps and 32-frame clips made on the device)."""
@@ -122,18 +111,18 @@ class VKNet(nn.Module):
         source = batch["video"] if "video" in batch else batch["keypoints"]
         frames = source.shape[2] if "video" in batch else source.shape[1]
         starts = None
-        if self.settings.short_clip == "window" and any(key.endswith("32") for key in missing):
+        if self.options.short_clip == "window" and any(key.endswith("32") for key in missing):
             starts = short_clip_starts(source.shape[0], frames, self.training, source.device)
         prepared = {}
         for key in self.input_keys:
             if key in batch:
                 prepared[key] = batch[key]
             elif key == "video32":
-                prepared[key] = take_short_clip(batch["video"], 2, self.settings.short_clip, starts)
+                prepared[key] = take_short_clip(batch["video"], 2, self.options.short_clip, starts)
             elif key == "heatmaps":
                 prepared[key] = self.heatmaps(batch["keypoints"], batch.get("keypoint_zoom"))
             elif key == "heatmaps32":
-                short = take_short_clip(batch["keypoints"], 1, self.settings.short_clip, starts)
+                short = take_short_clip(batch["keypoints"], 1, self.options.short_clip, starts)
                 prepared[key] = self.heatmaps(short, batch.get("keypoint_zoom"))
             else:
                 raise KeyError(f"the batch lacks '{key}'")
@@ -144,10 +133,10 @@ class VKNet(nn.Module):
         if any(key not in inputs for key in self.input_keys):
             inputs = self.prepare_inputs(inputs)
         x = {s: getattr(self, s).input_affine(inputs[STREAM_INPUT[s]]) for s in self.streams}  # identity unless set
-        if self.settings.channels_last:
+        if self.options.channels_last:
             x = {s: t.contiguous(memory_format=torch.channels_last_3d) for s, t in x.items()}
         for block in range(NUM_BLOCKS):
-            x = {s: run_block(getattr(self, s).blocks[block], t, self.settings.gradient_checkpointing)
+            x = {s: run_block(getattr(self, s).blocks[block], t, self.options.gradient_checkpointing)
                  for s, t in x.items()}
             if block < LATERAL_BLOCKS:
                 x = self._fuse(block, x)
@@ -171,7 +160,7 @@ class VKNet(nn.Module):
     def describe_blocks(self) -> dict[str, Any]:
         """Per stream and block: output shape (C, T, H, W) for one clip of the context's sizes
         (traced on the meta device: no memory, no compute) and parameter count."""
-        plain = replace(self.settings, channels_last=False, gradient_checkpointing=False)
+        plain = self.options.model_copy(update={"channels_last": False, "gradient_checkpointing": False})
         with torch.device("meta"):
             twin = VKNet(self.streams, plain, self.context).eval()
             shapes: dict[str, list[list[int]]] = {s: [] for s in self.streams}

@@ -1,17 +1,18 @@
 """Factories of the registered VKNet backbones (`slrbench.builtins.backbones`).
 
-Each is called as `factory(config, context)` with the variant's validated option model.
+Each is called as `factory(config, context)` with the variant's validated option model, which
+VKNet reads directly once widened to the full `VKNetConfig`.
 """
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any
 
+from slrbench.builtins.backbones import S3DOptions, VKNetConfig
 from slrbench.interfaces import BackboneContext
 from slrbench.models.laterals import zero_laterals
 from slrbench.models.s3d import set_batch_norm_momentum
 from slrbench.models.s3d_weights import load_kinetics_s3d
-from slrbench.models.vknet import VKNet, VKNetSettings
+from slrbench.models.vknet import VKNet
 
 VARIANT_STREAMS = {
     "vknet": ("video64", "keypoint64", "video32", "keypoint32"),
@@ -24,19 +25,22 @@ VARIANT_STREAMS = {
 }
 
 
-def settings_from_options(config: Any) -> VKNetSettings:
-    """The option model's values for the settings it has; defaults for the rest (e.g. laterals
-    of streams a variant does not have)."""
-    values = config.model_dump()
-    return VKNetSettings(**{f.name: values[f.name] for f in fields(VKNetSettings) if f.name in values})
+def widened(config: S3DOptions) -> VKNetConfig:
+    """A variant's options as VKNet's: each variant's model is `VKNetConfig` less the options that do
+    not apply to its streams (a single stream has no laterals), which keep their defaults. Not
+    validated again: every field present was validated by the same field definition."""
+    if isinstance(config, VKNetConfig):
+        return config
+    return VKNetConfig.model_construct(**config.model_dump())
 
 
-def build_variant(variant: str, config: Any, context: BackboneContext) -> VKNet:
-    model = VKNet(VARIANT_STREAMS[variant], settings_from_options(config), context)
-    if config.kinetics_weights is not None:
-        load_kinetics_s3d(model, config.kinetics_weights)
-    set_batch_norm_momentum(model, config.bn_momentum)
-    if getattr(config, "lateral_init", "kaiming") == "zero":
+def build_variant(variant: str, config: S3DOptions, context: BackboneContext) -> VKNet:
+    options = widened(config)
+    model = VKNet(VARIANT_STREAMS[variant], options, context)
+    if options.kinetics_weights is not None:
+        load_kinetics_s3d(model, options.kinetics_weights)
+    set_batch_norm_momentum(model, options.bn_momentum)
+    if options.lateral_init == "zero":
         zero_laterals(model)
     return model
 
