@@ -23,7 +23,7 @@ def comparability_warnings(plan: RunPlan) -> list[str]:
     settings = plan.settings
     if plan.dataset not in PAPER_DATASETS or settings.backbone not in SINGLE_STREAMS + FUSED or settings.init_from:
         return []
-    if plan.options.get("backbone", {}).get("kinetics_weights") is None:
+    if plan.option("backbone", "kinetics_weights") is None:
         return ["not comparable with the paper: this run starts from random weights (no kinetics_weights, no "
                 f"--init-from); {HOW_TO_FIX}"]
     if settings.backbone in FUSED:

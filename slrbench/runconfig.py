@@ -9,16 +9,19 @@ reported together, one line each, before anything is built.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Mapping, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, ValidationInfo, field_validator, model_validator,
+)
 
-from slrbench.config import parse_assignments, validate_options, validation_problems
+from slrbench.config import PluginConfig, parse_assignments, validate_options, validation_problems
 from slrbench.errors import OptionsError, SlrbenchError
 from slrbench.kinds import KIND_SPELLINGS, resolve_kind
 from slrbench.registry import Registry
 
 PLUGIN_KINDS_OF_A_RUN = ("backbone", "smoother", "mixup", "embedder")  # the dataset follows the benchmark
+RUN_PLUGIN_KINDS = ("dataset", *PLUGIN_KINDS_OF_A_RUN)
 
 
 class RunSettings(BaseModel):
@@ -63,17 +66,81 @@ class RunSettings(BaseModel):
                                        "results/runs/<variant or benchmark>-stages")
 
 
-class RunPlan(BaseModel):
-    settings: RunSettings
-    dataset: str
-    options: dict[str, dict[str, Any]]  # singular kind -> resolved plugin options
+class PluginChoice(BaseModel):
+    """One plugin of a run: its name and its validated option model."""
 
-    def as_dict(self) -> dict[str, Any]:
-        plugins = {"dataset": self.dataset} | {kind: getattr(self.settings, kind) for kind in PLUGIN_KINDS_OF_A_RUN}
-        return {
-            "settings": self.settings.model_dump(mode="json"),
-            "plugins": {kind: {"name": name, "options": self.options[kind]} for kind, name in plugins.items()},
-        }
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    options: SerializeAsAny[PluginConfig]  # written with the plugin's own fields
+
+
+class RunPlan(BaseModel):
+    """The resolved run: settings and every plugin with its options, validated once.
+
+    Its JSON form is config.json's `plan` section: `record()` writes it; `read()` reads it back,
+    validating each plugin's options against its registered option model (the registry comes in
+    the validation context, as `read` passes it).
+    """
+
+    settings: RunSettings
+    plugins: dict[str, PluginChoice]  # "dataset" and PLUGIN_KINDS_OF_A_RUN, singular kind -> choice
+
+    @field_validator("plugins", mode="before")
+    @classmethod
+    def _validate_options(cls, plugins: Any, info: ValidationInfo) -> Any:
+        """Stored options (plain JSON) -> the plugins' option models; a plugin given as an option
+        model passes as it is."""
+        if not isinstance(plugins, Mapping):
+            return plugins
+        missing = [kind for kind in RUN_PLUGIN_KINDS if kind not in plugins]
+        if missing:
+            raise OptionsError([f"plan: no {', '.join(missing)} plugin recorded"])
+        registry = (info.context or {}).get("registry")
+        validated = {}
+        for kind, choice in plugins.items():
+            if isinstance(choice, Mapping) and "name" in choice and not isinstance(choice.get("options"), PluginConfig):
+                if registry is None:
+                    raise ValueError("stored plugin options are read with RunPlan.read(document, registry)")
+                config = registry.get(kind, choice["name"]).spec.config
+                choice = {**choice, "options": validate_options(config, dict(choice.get("options", {})), kind)}
+            validated[kind] = choice
+        return validated
+
+    @model_validator(mode="after")
+    def _names_agree(self) -> "RunPlan":
+        for kind in PLUGIN_KINDS_OF_A_RUN:
+            if self.plugins[kind].name != getattr(self.settings, kind):
+                raise OptionsError([f"plan: the {kind} is '{getattr(self.settings, kind)}' in the settings but "
+                                    f"'{self.plugins[kind].name}' among the plugins"])
+        return self
+
+    @property
+    def dataset(self) -> str:
+        """The dataset plugin that declares the benchmark."""
+        return self.plugins["dataset"].name
+
+    def options(self, kind: str) -> PluginConfig:
+        """The validated options of the run's plugin of `kind` (singular: "backbone", "dataset", ...)."""
+        return self.plugins[kind].options
+
+    def option(self, kind: str, key: str) -> Any:
+        """One option's value, or None when the chosen plugin has no such option."""
+        return self.options(kind).model_dump().get(key)
+
+    def record(self) -> dict[str, Any]:
+        """The plan as config.json records it (plain JSON)."""
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def read(cls, document: Mapping[str, Any], registry: Registry, source: str) -> "RunPlan":
+        """A recorded plan (config.json's `plan`), its options validated; problems name `source`."""
+        try:
+            return cls.model_validate(document, context={"registry": registry})
+        except ValidationError as error:
+            raise OptionsError([f"{source}: {line}" for line in validation_problems(error, "plan", cls)]) from None
+        except OptionsError as error:
+            raise OptionsError([f"{source}: {line}" for line in error.lines()]) from None
 
 
 def apply_variant(document: dict[str, Any], variant: str | None, source: str) -> dict[str, Any]:
@@ -143,16 +210,15 @@ def resolve_run_plan(
         chosen["dataset"] = registry.find_benchmark(settings.benchmark).name
     except SlrbenchError as error:
         problems.extend(error.lines())
-    resolved: dict[str, dict[str, Any]] = {}
+    resolved: dict[str, PluginChoice] = {}
     for kind, name in chosen.items():
         try:
-            config = validate_options(registry.get(kind, name).spec.config, options.get(kind, {}), kind)
-            resolved[kind] = config.model_dump(mode="json")
+            resolved[kind] = PluginChoice(name=name, options=validate_options(
+                registry.get(kind, name).spec.config, options.get(kind, {}), kind))
         except SlrbenchError as error:
             problems.extend(error.lines())
     for kind in sorted(set(options) - set(chosen)):
         problems.append(f"{kind}: options given, but a run uses no {resolve_kind(kind).singular} plugin")
     if problems:
         raise OptionsError(problems)
-    return RunPlan(settings=settings, dataset=chosen["dataset"], options=resolved)
-
+    return RunPlan(settings=settings, plugins={kind: resolved[kind] for kind in RUN_PLUGIN_KINDS})

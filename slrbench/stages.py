@@ -109,7 +109,7 @@ def _how_to_make(path: Path, stage: Optional[str]) -> str:
 def _describe(name: str, plan: RunPlan) -> dict[str, Any]:
     """One row of the chain shown by --dry-run."""
     settings, out = plan.settings, plan.settings.out
-    kinetics = plan.options.get("backbone", {}).get("kinetics_weights")
+    kinetics = plan.option("backbone", "kinetics_weights")
     if settings.init_from:
         start = "init_from " + ", ".join(settings.init_from)
     else:

@@ -97,11 +97,10 @@ def _fresh_model(folder: Path, seed: int = 5):
     from slrbench.registry import default_registry
     from slrbench.runconfig import RunPlan
     from slrbench.training.build import build_parts
-    from slrbench.training.eval_run import plan_from_record
 
     record = json.loads((folder / "final" / "config.json").read_text())
     torch.manual_seed(seed)
-    return build_parts(default_registry(), RunPlan.model_validate(plan_from_record(record["plan"])),
+    return build_parts(default_registry(), RunPlan.read(record["plan"], default_registry(), "config.json"),
                        cache_dir=folder / "cache")
 
 

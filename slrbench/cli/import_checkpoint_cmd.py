@@ -85,7 +85,7 @@ def import_checkpoint(
         flags = {"benchmark": benchmark, "data_root": data_root, "backbone": imported.backbone}
         plan = resolve_run_plan(registry, {}, flags, switches)
         report = {**import_report(imported), "class_order": order.as_report()}
-        config = run_config(file, document, imported, plan.as_dict())
+        config = run_config(file, document, imported, plan.record())
         config["imported_from"]["class_order"] = order.rule
         documents = {"config.json": config, "import_report.json": report}
         if order.read_dataset:

@@ -74,7 +74,7 @@ def run(
 
 
 def print_dry_run(staged: StagedPlan, as_json: bool) -> None:
-    document = staged.target.as_dict()
+    document = staged.target.record()
     if staged.chain or staged.target.settings.stage:
         document["stages"] = staged.describe()
     document["warnings"] = comparability_warnings(staged.target)

@@ -60,7 +60,7 @@ def gloss_embeddings(registry: Registry, plan: RunPlan, class_names: list[str] |
     needed = any(registry.get(kind, getattr(settings, kind)).needs_gloss_vectors() for kind in ("smoother", "mixup"))
     if not needed or class_names is None:
         return None  # a plugin that needs vectors refuses to build without them, with the fix
-    embedder = registry.build("embedders", settings.embedder, plan.options["embedder"], EmbedderContext())
+    embedder = registry.build("embedders", settings.embedder, plan.options("embedder"), EmbedderContext())
     with warnings.catch_warnings(record=True):  # out-of-vocabulary glosses are recorded in config.json
         warnings.simplefilter("always")
         result, _ = embed_glosses(embedder, class_names, settings.embedder, cache_dir)
@@ -69,7 +69,7 @@ def gloss_embeddings(registry: Registry, plan: RunPlan, class_names: list[str] |
 
 def _build_backbone(registry: Registry, plan: RunPlan) -> torch.nn.Module:
     settings = plan.settings
-    backbone = registry.build("backbones", settings.backbone, plan.options["backbone"], BackboneContext(
+    backbone = registry.build("backbones", settings.backbone, plan.options("backbone"), BackboneContext(
         num_keypoints=63, num_frames=settings.num_frames, video_size=settings.video_size,
         heatmap_size=settings.heatmap_size))
     unknown = [head for head in settings.heads or [] if head not in backbone.feature_dims]
@@ -80,7 +80,7 @@ def _build_backbone(registry: Registry, plan: RunPlan) -> torch.nn.Module:
 
 def build_inference_parts(registry: Registry, plan: RunPlan) -> InferenceParts:
     """The dataset, the backbone and FC1: nothing that only the training loss uses."""
-    benchmark = open_benchmark(registry, plan.settings.benchmark, plan.settings.data_root, plan.options["dataset"])
+    benchmark = open_benchmark(registry, plan.settings.benchmark, plan.settings.data_root, plan.options("dataset"))
     model = SignModel(_build_backbone(registry, plan), benchmark.info.num_classes)
     return InferenceParts(plan, benchmark.info.num_classes, benchmark.class_names(), benchmark.manifest(),
                           benchmark.clip_reader(), model)
@@ -90,13 +90,13 @@ def build_parts(registry: Registry, plan: RunPlan, cache_dir: Path | None = None
     """Everything a training run needs. The construction order (backbone, branch, heads) fixes the
     initial weights of a seed."""
     settings = plan.settings
-    benchmark = open_benchmark(registry, settings.benchmark, settings.data_root, plan.options["dataset"])
+    benchmark = open_benchmark(registry, settings.benchmark, settings.data_root, plan.options("dataset"))
     num_classes, class_names = benchmark.info.num_classes, benchmark.class_names()
     embeddings = gloss_embeddings(registry, plan, class_names, cache_dir if cache_dir else default_cache_dir())
     vectors = None if embeddings is None else embeddings.vectors
-    smoother = registry.build("smoothers", settings.smoother, plan.options["smoother"], SmootherContext(
+    smoother = registry.build("smoothers", settings.smoother, plan.options("smoother"), SmootherContext(
         num_classes, tuple(class_names) if class_names else None, vectors))
-    mixup = registry.build("mixups", settings.mixup, plan.options["mixup"], MixupContext(num_classes, vectors))
+    mixup = registry.build("mixups", settings.mixup, plan.options("mixup"), MixupContext(num_classes, vectors))
     backbone = _build_backbone(registry, plan)
     branch = mixup.auxiliary_branch(dict(backbone.feature_dims)) if hasattr(mixup, "auxiliary_branch") else None
     model = SignModel(backbone, num_classes, branch)

@@ -24,11 +24,11 @@ from slrbench.training.run import RunOutcome
 def evaluate_run(registry: Registry, run_dir: Path, crops: int, heads: list[str] | None,
                  device_choice: str = "auto") -> RunOutcome:
     """Re-evaluate a finished run's best weights (its last checkpoint when it has none)."""
-    record = read_json(run_dir / "config.json")
-    plan = RunPlan.model_validate(plan_from_record(record["plan"]))
+    stored = without_start_weights(read_json(run_dir / "config.json").get("plan", {}))
+    plan = RunPlan.read(stored, registry, str(run_dir / "config.json"))
     settings = plan.settings.model_copy(update={"crops": crops, "heads": heads or plan.settings.heads,
                                                 "device": device_choice})
-    plan = without_start_weights(plan.model_copy(update={"settings": settings}))
+    plan = plan.model_copy(update={"settings": settings})
     device = resolve_device(device_choice)
     weights = complete_checkpoint(run_dir / "best") or complete_checkpoint(run_dir / "checkpoint")
     if weights is None:
@@ -47,17 +47,11 @@ def evaluate_run(registry: Registry, run_dir: Path, crops: int, heads: list[str]
     return RunOutcome(folder, result, True)
 
 
-def without_start_weights(plan: RunPlan) -> RunPlan:
-    """The plan without its Kinetics-400 start: the run's own weights replace it, so evaluation needs
-    neither the file nor a download."""
-    backbone = plan.options.get("backbone", {})
-    if backbone.get("kinetics_weights") is None:
-        return plan
-    return plan.model_copy(update={"options": {**plan.options, "backbone": {**backbone, "kinetics_weights": None}}})
-
-
-def plan_from_record(stored: dict[str, Any]) -> dict[str, Any]:
-    """The RunPlan fields from config.json's `plan` section."""
-    plugins = stored["plugins"]
-    return {"settings": stored["settings"], "dataset": plugins["dataset"]["name"],
-            "options": {kind: value["options"] for kind, value in plugins.items()}}
+def without_start_weights(stored: dict[str, Any]) -> dict[str, Any]:
+    """A recorded plan without its Kinetics-400 start, before its options are validated: the run's own
+    weights replace that start, so evaluation needs neither the file nor a download."""
+    backbone = stored.get("plugins", {}).get("backbone", {})
+    if not isinstance(backbone.get("options"), dict) or backbone["options"].get("kinetics_weights") is None:
+        return stored  # (a malformed plan is reported by RunPlan.read)
+    options = {**backbone["options"], "kinetics_weights": None}
+    return {**stored, "plugins": {**stored["plugins"], "backbone": {**backbone, "options": options}}}

@@ -70,7 +70,7 @@ def choose_run_dir(plan: RunPlan, world: World) -> Path:
         if not (run_dir / "config.json").is_file():
             raise UsageError(f"--resume: {run_dir} holds no run to resume; pass the run's --out DIR")
         stored = read_json(run_dir / "config.json")["plan"]
-        current = plan.as_dict()
+        current = plan.record()
         changed = [key for key in ("plugins",) if stored[key] != current[key]]
         if changed or {k: v for k, v in stored["settings"].items() if k not in ("resume", "epochs")} != \
                 {k: v for k, v in current["settings"].items() if k not in ("resume", "epochs")}:
@@ -148,7 +148,7 @@ def initialise(parts: RunParts, init_from: list[str]) -> InitReport | None:
 def run_record(plan: RunPlan, parts: RunParts, batch_plan: BatchPlan, world: World, device: torch.device,
                bf16: bool, has_val: bool) -> dict[str, Any]:
     return {
-        "plan": plan.as_dict(),
+        "plan": plan.record(),
         "num_classes": parts.num_classes,
         "splits": {split: int(n) for split, n in parts.manifest["split"].value_counts().items()},
         "world_size": world.world_size,
