@@ -74,6 +74,7 @@ def load_weights_strictly(model: SignModel, folder: Path) -> None:
         raise UsageError(f"{path} does not fit the model its run's config.json builds: {'; '.join(problems)}; "
                          "restore the run's own weights, or import the checkpoint again with the backbone and "
                          "benchmark it was trained with")
+    # Checked above: what strict=False could still skip is training-only (a best/ file into a training model).
     model.load_state_dict({key: value for key, value in weights.items() if key in own}, strict=False)
 
 
