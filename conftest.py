@@ -25,9 +25,9 @@ def pytest_configure(config):
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
     os.environ.pop("SLRBENCH_LOAD_PLUGINS", None)
     importlib.invalidate_caches()
-    from slrbench.registry import default_registry
+    from slrbench.registry import reset_default_registry
 
-    default_registry.cache_clear()
+    reset_default_registry()
 
 
 def pytest_unconfigure(config):

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from slrbench.interfaces import BACKBONE_INPUTS, BackboneContext
+from slrbench.inputs import BUILTIN_STREAMS, stream_table
+from slrbench.interfaces import BackboneContext
 from slrbench.registry import Registry
 
 
@@ -21,14 +22,14 @@ def describe_plugin(registry: Registry, kind: str, name: str, options: Mapping[s
         "version": plugin.version,
         "options": config.model_dump(mode="json"),
     }
-    if plugin.spec.benchmarks:
-        report["benchmarks"] = list(plugin.spec.benchmarks)
+    report.update(plugin.spec.declarations())
     if plugin.kind.name == "backbones":
-        report.update(describe_backbone(registry.build(plugin.kind, name, config, BackboneContext())))
+        backbone = registry.build(plugin.kind, name, config, BackboneContext())
+        report.update(describe_backbone(backbone, stream_table(plugin.spec.streams)))
     return report
 
 
-def describe_backbone(backbone: Any) -> dict[str, Any]:
+def describe_backbone(backbone: Any, streams: Mapping[str, Any] = BUILTIN_STREAMS) -> dict[str, Any]:
     """Parameter counts (total, trainable, per top-level block), inputs and feature sizes, plus
     what the backbone's optional `describe_blocks()` reports (e.g. per-block feature shapes)."""
     parameters = list(backbone.parameters())
@@ -42,10 +43,12 @@ def describe_backbone(backbone: Any) -> dict[str, Any]:
         "parameters": sum(p.numel() for p in parameters),
         "trainable_parameters": sum(p.numel() for p in parameters if p.requires_grad),
         "block_parameters": blocks,
-        "inputs": {name: BACKBONE_INPUTS[name] for name in backbone.inputs},
+        "inputs": {name: streams[name].layout for name in backbone.inputs},
         "feature_dims": dict(backbone.feature_dims),
+        "feature_groups": backbone.feature_groups(),
+        "default_heads": list(backbone.default_heads()),
     }
-    describe_blocks = getattr(backbone, "describe_blocks", None)  # optional: per-block shapes and sizes
-    if describe_blocks is not None:
-        report["blocks"] = describe_blocks()
+    blocks = backbone.describe_blocks()
+    if blocks is not None:
+        report["blocks"] = blocks
     return report

@@ -6,23 +6,20 @@ module stays cheap.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Protocol, Sequence, runtime_checkable
+
+from slrbench.inputs import BUILTIN_STREAMS, ClipGeometry, InputStream
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import pandas as pd
     import torch
 
-# What the data loader provides to a backbone, per batch of B clips of T frames:
-BACKBONE_INPUTS: dict[str, str] = {
-    "video": "(B, 3, T, H, W) float, RGB in [-1, 1], H = W = video_size",
-    "keypoints": "(B, T, K, 3) float, x and y in heatmap pixels (pixel centres at integers, the grid spans "
-                 "-0.5..heatmap_size - 0.5), score in [0, 1]",
-    "keypoint_zoom": "(B, 2) float, frame size / crop-box size (x, y) of each sample's crop; delivered with "
-                     "keypoints (the whole frame: 1, 1)",
-}
+# What the data loader provides to a backbone (`slrbench.inputs.BUILTIN_STREAMS`), by name:
+BACKBONE_INPUTS: dict[str, str] = {name: stream.layout for name, stream in BUILTIN_STREAMS.items()}
+FEATURE_GROUPS = ("video", "keypoint", "joint", "other")  # a feature's group (mixup `groups`, Table 10)
 
 SPLITS = ("train", "val", "test")
 MANIFEST_COLUMNS = ("sample_id", "split", "label", "gloss", "video", "keypoints", "start", "end", "keypoints_frame")
@@ -40,25 +37,43 @@ class BackboneContext:
     heatmap_size: int = 112
 
 
-@runtime_checkable
-class Backbone(Protocol):
-    """A `torch.nn.Module` mapping a dict of inputs to a dict of named (B, C) features.
+class BackboneBase:
+    """A backbone: a `torch.nn.Module` that subclasses this too (`class Net(BackboneBase, nn.Module)`),
+    mapping a dict of inputs to a dict of named (B, C) features. Its consumed input streams are
+    declared on its `PluginSpec` (`inputs`); the members below are optional, with these defaults.
 
-    A training step runs `prepare_inputs` on the device first (e.g. keypoints -> heatmaps,
-    NLA-SLR's on-device Gaussians), then the mixup on what it returns, then `forward`.
-    A backbone without `prepare_inputs` receives the loader's inputs as they are.
+    A training step runs `prepare_inputs` on the device first (e.g. keypoints -> heatmaps), then the
+    mixup on what it returns, then `forward`.
     """
 
-    inputs: tuple[str, ...]  # keys of BACKBONE_INPUTS the loader must provide
-    feature_dims: dict[str, int]  # feature name (e.g. "v64", "f") -> C
+    feature_dims: dict[str, int]  # feature name (e.g. "v64", "pose") -> C; required
 
-    def __call__(self, inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]: ...
+    def feature_groups(self) -> dict[str, str]:
+        """Each feature's group among FEATURE_GROUPS (which heads a mixup's branch serves); default: other."""
+        return {name: "other" for name in self.feature_dims}
 
+    def default_heads(self) -> tuple[str, ...]:
+        """The heads whose softmaxes make the prediction: the joint features, else every feature."""
+        groups = self.feature_groups()
+        joint = tuple(name for name in self.feature_dims if groups.get(name) == "joint")
+        return joint or tuple(self.feature_dims)
 
-def prepare_backbone_inputs(backbone: Backbone, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """The backbone's on-device input preparation, or the batch itself when it has none."""
-    prepare = getattr(backbone, "prepare_inputs", None)
-    return prepare(batch) if prepare is not None else batch
+    def prepare_inputs(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Loader batch -> what the mixup and `forward` see; default: the batch as it is."""
+        return batch
+
+    def input_blends(self, delivered: Mapping[str, InputStream]) -> dict[str, str]:
+        """The blend kind (`slrbench.inputs`) of each tensor `prepare_inputs` returns, given the
+        streams the loader delivers; default: the delivered streams' own kinds."""
+        return {name: stream.blend for name, stream in delivered.items()}
+
+    def clip_geometry(self, context: BackboneContext) -> ClipGeometry:
+        """The clip this backbone wants (frames, sizes, keypoint channels); default: the run's."""
+        return ClipGeometry(context.num_frames, context.video_size, context.heatmap_size)
+
+    def describe_blocks(self) -> Optional[dict[str, Any]]:
+        """Per-block shapes and sizes for `slrbench describe`; default: none."""
+        return None
 
 
 # --- word embedders --------------------------------------------------------------------------
@@ -72,6 +87,15 @@ class GlossEmbeddings:
     vectors: np.ndarray  # (N, dim) float32, one row per gloss asked for, in order
     out_of_vocabulary: tuple[str, ...] = ()  # glosses that fell back to the documented fallback
     partially_known: tuple[str, ...] = ()  # multi-word glosses embedded from some of their words only
+
+
+class EmbedderBase:
+    """Optional members of a word embedder, with their defaults (subclass it)."""
+
+    def identity(self) -> Optional[str]:
+        """What names the model for the on-disk vector cache (file path, size, mtime, options); None:
+        the embedder's vectors are not cached."""
+        return None
 
 
 @runtime_checkable
@@ -95,7 +119,8 @@ class SmootherContext:
 
 @runtime_checkable
 class LabelSmoother(Protocol):
-    needs_embedder: bool  # True: it uses `context.gloss_vectors` and refuses to build without them
+    """A smoother declared `needs_gloss_vectors=True` on its PluginSpec gets `context.gloss_vectors`
+    and refuses to build without them (index-only benchmarks)."""
 
     def target_table(self) -> torch.Tensor:
         """(N, N) float: row i is the soft target of class i; rows are distributions."""
@@ -107,6 +132,7 @@ class LabelSmoother(Protocol):
 class MixupContext:
     num_classes: int
     gloss_vectors: np.ndarray | None = None  # (N, dim) from the run's word embedder; None without glosses
+    input_blends: Mapping[str, str] = field(default_factory=dict)  # what `mix` receives: name -> blend kind
 
 
 @dataclass
@@ -119,15 +145,18 @@ class MixedBatch:
     lam: float
 
 
-@runtime_checkable
-class Mixup(Protocol):
-    """Mixes a batch. A mixup with an auxiliary head loss (inter-modality, contrastive) also has
-    `auxiliary_branch(feature_dims) -> AuxiliaryBranch`, whose parameters train with the model
-    and which is dropped at inference."""
+class MixupBase:
+    """A mixup (subclass it). `mix` must blend every input whose blend kind the PluginSpec's
+    `blends` names (`context.input_blends` says each input's kind) and pass "sample" inputs through;
+    the run checks before training that the backbone's inputs are all blendable."""
 
-    def mix(
-        self, inputs: dict[str, torch.Tensor], labels: torch.Tensor, generator: torch.Generator | None = None
-    ) -> MixedBatch: ...
+    def mix(self, inputs: dict[str, torch.Tensor], labels: torch.Tensor,
+            generator: torch.Generator | None = None) -> MixedBatch:
+        raise NotImplementedError
+
+    def auxiliary_branch(self, feature_dims: dict[str, int], feature_groups: dict[str, str]) -> Any:
+        """An `AuxiliaryBranch` trained beside the heads and dropped at inference; default: none."""
+        return None
 
 
 @runtime_checkable
@@ -155,6 +184,21 @@ class BenchmarkInfo:
     num_classes: int
     has_glosses: bool = True  # False when labels are indices only (NMFs-CSL)
     summary: str = ""
+
+
+class DatasetBase:
+    """A dataset (subclass it): `benchmarks`, `manifest` and `class_names` are required; the rest
+    has these defaults."""
+
+    benchmarks: dict[str, BenchmarkInfo]
+
+    def clip_reader(self) -> Any:
+        """An in-memory `slrbench.data.sources.ClipReader` for datasets without files; default: None."""
+        return None
+
+    def warnings(self, benchmark: str) -> list[str]:
+        """What the user should know about this benchmark's data (e.g. classes missing); default: none."""
+        return []
 
 
 @runtime_checkable
@@ -190,3 +234,9 @@ class KeypointExtractor(Protocol):
     """
 
     def extract(self, chunks: Iterable[np.ndarray]) -> np.ndarray: ...
+
+
+# The base class each kind's built object subclasses (its optional members and their defaults).
+KIND_BASES: dict[str, type] = {
+    "backbones": BackboneBase, "mixups": MixupBase, "embedders": EmbedderBase, "datasets": DatasetBase,
+}

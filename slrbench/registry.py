@@ -5,13 +5,14 @@ that is what makes a duplicate name an error naming both distributions.
 """
 from __future__ import annotations
 
+import contextlib
 import difflib
-import functools
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping, Optional
 
 from slrbench.config import PluginConfig, validate_options
 from slrbench.errors import SlrbenchError, UsageError
+from slrbench.interfaces import KIND_BASES
 from slrbench.kinds import KINDS, Kind, resolve_kind
 from slrbench.plugins import LoadedPlugins, LoadFailure, load_plugins
 from slrbench.spec import PluginSpec
@@ -33,9 +34,8 @@ class RegisteredPlugin:
         return self.spec.name
 
     def needs_gloss_vectors(self) -> bool:
-        """Whether the plugin's factory says it needs gloss vectors (`needs_embedder`; True if silent).
-        Imports the factory's module: call it when building, not when listing."""
-        return bool(getattr(self.spec.load_factory(), "needs_embedder", True))
+        """Whether the plugin declares that it needs the class glosses' vectors (no import)."""
+        return self.spec.needs_gloss_vectors
 
     def unavailable_reason(self) -> str | None:
         """Why the plugin cannot be built here, or None when it can."""
@@ -97,7 +97,12 @@ class Registry:
             raise UsageError(f"{plugin.kind.singular} '{name}' is not available: {reason}")
         if not isinstance(config, PluginConfig):
             config = self.resolve_options(plugin.kind, name, config)
-        return plugin.spec.load_factory()(config, context)
+        built = plugin.spec.load_factory()(config, context)
+        base = KIND_BASES.get(plugin.kind.name)
+        if base is not None and not isinstance(built, base):
+            raise UsageError(f"{plugin.kind.singular} '{name}' from {plugin.distribution} must subclass "
+                             f"slrbench.interfaces.{base.__name__} (its optional members and their defaults)")
+        return built
 
     def _collect(self, kind: Kind) -> dict[str, RegisteredPlugin]:
         table: dict[str, RegisteredPlugin] = {}
@@ -124,7 +129,30 @@ class Registry:
         return table
 
 
-@functools.lru_cache(maxsize=1)
+_process_registry: Optional[Registry] = None
+
+
 def default_registry() -> Registry:
     """The registry of this process (plugins chosen by the environment at first use)."""
-    return Registry(load_plugins())
+    global _process_registry
+    if _process_registry is None:
+        _process_registry = Registry(load_plugins())
+    return _process_registry
+
+
+def reset_default_registry() -> None:
+    """Forget the process's registry; the next `default_registry()` loads the plugins again."""
+    global _process_registry
+    _process_registry = None
+
+
+@contextlib.contextmanager
+def using_registry(registry: Registry) -> Iterator[Registry]:
+    """Make `registry` the process's registry for a while (a plugin's tests, a notebook), so that
+    commands run in-process, e.g. through typer's CliRunner, see its plugins."""
+    global _process_registry
+    previous, _process_registry = _process_registry, registry
+    try:
+        yield registry
+    finally:
+        _process_registry = previous

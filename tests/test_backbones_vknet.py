@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from slrbench.cli.app import app
 from slrbench.describe import describe_backbone
 from slrbench.errors import UsageError
-from slrbench.interfaces import BackboneContext, prepare_backbone_inputs
+from slrbench.interfaces import BackboneContext
 from slrbench.models.vknet import VKNet
 from slrbench.registry import default_registry
 from slrbench.testing import CHECK_CONTEXT, check_backbone, example_backbone_inputs
@@ -132,13 +132,13 @@ def test_the_32_frame_clip_is_central_in_eval_and_a_random_window_in_training():
     model = build("vknet", **SMALL)
     batch = frame_coded_batch()
     model.eval()
-    video_frames, heatmap_frames = frames_of(prepare_backbone_inputs(model, batch))
+    video_frames, heatmap_frames = frames_of(model.prepare_inputs(batch))
     assert video_frames.tolist() == [list(range(4, 12))] * 3 and torch.equal(video_frames, heatmap_frames)
     model.train()
     torch.manual_seed(0)
     starts = set()
     for _ in range(5):
-        video_frames, heatmap_frames = frames_of(prepare_backbone_inputs(model, batch))
+        video_frames, heatmap_frames = frames_of(model.prepare_inputs(batch))
         assert torch.equal(video_frames, heatmap_frames)  # one window per sample for video and keypoints
         assert torch.equal(video_frames, video_frames[:, :1] + torch.arange(8))
         starts.update(video_frames[:, 0].tolist())
@@ -149,14 +149,14 @@ def test_stride_sampling_takes_every_second_frame():
     model = build("vknet-32", **SMALL, short_clip="stride")
     for mode in (model.train, model.eval):
         mode()
-        video_frames, heatmap_frames = frames_of(prepare_backbone_inputs(model, frame_coded_batch()))
+        video_frames, heatmap_frames = frames_of(model.prepare_inputs(frame_coded_batch()))
         assert video_frames.tolist() == [list(range(0, 16, 2))] * 3 and torch.equal(video_frames, heatmap_frames)
 
 
 def test_prepared_inputs_are_what_the_mixup_blends():
     model = build("vknet", **SMALL).eval()  # the central 32-frame window both ways
     batch = example_backbone_inputs(CHECK_CONTEXT, 2, model.inputs)
-    prepared = prepare_backbone_inputs(model, batch)
+    prepared = model.prepare_inputs(batch)
     assert set(prepared) == {"video", "video32", "heatmaps", "heatmaps32"}
     assert prepared["heatmaps"].shape == (2, 63, 16, 32, 32) and prepared["heatmaps32"].shape == (2, 63, 8, 32, 32)
     assert prepared["heatmaps"].min() >= -1 and prepared["heatmaps"].max() <= 1
@@ -177,7 +177,7 @@ def test_channels_last_and_bf16_autocast_run_forward_and_backward():
     assert all(torch.allclose(reference[n], channels_last[n], atol=1e-4, rtol=1e-3) for n in reference)
     fast.train()
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        features = fast(prepare_backbone_inputs(fast, batch))
+        features = fast(fast.prepare_inputs(batch))
         loss = sum(f.float().square().mean() for f in features.values())
     assert features["f64"].dtype == torch.bfloat16 and torch.isfinite(loss)
     loss.backward()

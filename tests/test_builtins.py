@@ -28,18 +28,24 @@ def test_one_hot_is_the_identity():
     assert torch.equal(build("smoothers", "none", {}, SmootherContext(num_classes=3)).target_table(), torch.eye(3))
 
 
-def test_intra_mixup_blends_every_image_stream_with_one_lambda_and_partner():
-    mixup = build("mixups", "intra", {"probability": 1.0}, MixupContext(num_classes=4))
+def test_intra_mixup_blends_every_declared_stream_with_one_lambda_and_partner():
+    blends = {"video": "linear", "heatmaps": "linear", "keypoint_coordinates": "linear", "crop": "sample"}
+    mixup = build("mixups", "intra", {"probability": 1.0}, MixupContext(num_classes=4, input_blends=blends))
     inputs = {"video": torch.randn(4, 3, 2, 4, 4), "heatmaps": torch.randn(4, 5, 2, 4, 4),
-              "keypoints": torch.rand(4, 2, 5, 3)}
+              "keypoint_coordinates": torch.rand(4, 2, 5, 3), "crop": torch.rand(4, 2),
+              "keypoint_zoom": torch.rand(4, 2)}  # not in the context: its built-in kind (sample) applies
     labels = torch.tensor([0, 1, 2, 3])
     result = mixup.mix(inputs, labels, torch.Generator().manual_seed(3))
     order = result.labels_b  # labels are 0..3, so the partner labels are the permutation itself
-    for stream in ("video", "heatmaps"):
+    for stream in ("video", "heatmaps", "keypoint_coordinates"):  # skeletons blend like images
         expected = result.lam * inputs[stream] + (1 - result.lam) * inputs[stream][order]
         assert torch.allclose(result.inputs[stream], expected)
-    assert torch.equal(result.inputs["keypoints"], inputs["keypoints"])  # coordinates are never blended
+    for stream in ("crop", "keypoint_zoom"):
+        assert torch.equal(result.inputs[stream], inputs[stream])  # descriptions of the sample travel with it
     assert 0 < result.lam < 1
+    refusing = build("mixups", "intra", {"probability": 1.0}, MixupContext(4, input_blends={"ids": "categorical"}))
+    with pytest.raises(ValueError, match="cannot blend input 'ids' of kind 'categorical'"):
+        refusing.mix({"ids": torch.zeros(4, 2)}, labels, torch.Generator().manual_seed(3))
 
 
 def test_intra_mixup_probability_and_beta_distribution():

@@ -68,7 +68,7 @@ def test_describe_backbone_reports_parameters_and_features():
     report = json.loads(run_cli("describe", "backbone", "posegcn", "-o", "backbone.width=16", "--json").stdout)
     assert report["parameters"] == report["trainable_parameters"] > 0
     assert sum(report["block_parameters"].values()) == report["parameters"]
-    assert list(report["inputs"]) == ["keypoints"]
+    assert list(report["inputs"]) == ["keypoint_coordinates"]
     assert all(isinstance(size, int) and size > 0 for size in report["feature_dims"].values())
     wider = json.loads(run_cli("describe", "backbone", "posegcn", "-o", "backbone.width=32", "--json").stdout)
     assert wider["parameters"] > report["parameters"]

@@ -98,8 +98,6 @@ def test_contract_checks_catch_a_broken_smoother():
     from slrbench.registry import Registry
 
     class Unnormalised:
-        needs_embedder = False
-
         def __init__(self, config, context):
             self.n = context.num_classes
 

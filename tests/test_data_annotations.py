@@ -42,7 +42,7 @@ def test_an_excerpt_declares_every_benchmark_and_warns_it_is_incomplete(tmp_path
     dataset = build("wlasl", wlasl_root(tmp_path))
     assert set(dataset.benchmarks) == {"wlasl100", "wlasl300", "wlasl1000", "wlasl2000"}
     assert dataset.benchmarks["wlasl2000"].num_classes == 20
-    assert any(w.startswith("wlasl100:") and "20 of its 100" in w for w in dataset.warnings)
+    assert any(w.startswith("wlasl100:") and "20 of its 100" in w for w in dataset.warnings("wlasl100"))
 
 
 @needs_shared_data

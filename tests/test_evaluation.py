@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from slrbench.evaluation.ensemble import default_heads, ensemble_probabilities
+from slrbench.evaluation.ensemble import ensemble_probabilities
+from slrbench.interfaces import BackboneBase
 from slrbench.evaluation.metrics import compute_metrics
 from slrbench.evaluation.tables import render
 from slrbench.evaluation.visigns import accuracy_by_group, visign_groups
@@ -28,14 +29,27 @@ def test_top5_misses_when_the_label_ranks_sixth():
     assert compute_metrics(scores, np.array([5]), 10).per_instance_top5 == 100.0
 
 
+class _Declared(BackboneBase):
+    def __init__(self, groups):
+        self.feature_dims, self.groups = {name: 1 for name in groups}, groups
+
+    def feature_groups(self):
+        return self.groups
+
+
+def test_default_heads_are_the_declared_joint_features_else_all():
+    joint = _Declared({"v64": "video", "k64": "keypoint", "f64": "joint", "v32": "video", "f32": "joint", "f": "joint"})
+    assert joint.default_heads() == ("f64", "f32", "f")
+    assert _Declared({"pose": "keypoint", "f": "other"}).default_heads() == ("pose", "f")  # a name means nothing
+    assert BackboneBase.feature_groups(_Declared({"v64": "video"})) == {"v64": "other"}  # the default
+
+
 def test_ensemble_sums_softmaxes_of_chosen_heads_and_averages_views():
     torch.manual_seed(0)
     views = [{"f": torch.randn(2, 4), "v64": torch.randn(2, 4)} for _ in range(3)]
     probabilities = ensemble_probabilities(views, ["f"])
     expected = sum(torch.softmax(view["f"].double(), 1) for view in views) / 3
     assert np.allclose(probabilities, expected.numpy())
-    assert default_heads(["v64", "k64", "f64", "v32", "k32", "f32", "f"]) == ["f64", "f32", "f"]
-    assert default_heads(["pose"]) == ["pose"]
     with pytest.raises(KeyError, match="no head named k64"):
         ensemble_probabilities(views, ["k64"])
 

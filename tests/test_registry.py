@@ -50,7 +50,7 @@ def test_bad_options_give_one_line_per_field(builtin_registry):
     assert error.value.lines() == [
         "mixup.alpha: must be greater than 0 (got -1)",
         "mixup.probability: must be less than or equal to 1 (got 2)",
-        "mixup.colour: unknown option; known options: alpha, probability, unmixed",
+        "mixup.colour: unknown option; known options: alpha, probability",
     ]
 
 

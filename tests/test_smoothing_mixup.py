@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from slrbench.errors import UsageError
-from slrbench.interfaces import EmbedderContext, MixedBatch, MixupContext, SmootherContext
+from slrbench.interfaces import BackboneContext, EmbedderContext, MixedBatch, MixupContext, SmootherContext
 from slrbench.models.branches import ContrastiveBranch, InterModalityBranch, loss_weight
-from slrbench.models.heads import HeadNetwork, head_group
+from slrbench.models.heads import HeadNetwork
 from slrbench.models.inter_modality import inter_modality_loss, inter_modality_loss_direct, mixed_hard_targets
 from slrbench.registry import default_registry
 from slrbench.training.losses import classification_loss
@@ -135,13 +135,16 @@ def test_contrastive_branch_is_infonce_over_all_glosses():
 
 
 def test_mixup_groups_choose_the_heads_with_a_branch():
-    dims = {"v64": 4, "k64": 4, "f64": 8, "v32": 4, "k32": 4, "f32": 8, "f": 16}
-    assert [head_group(name) for name in dims] == ["video", "keypoint", "joint"] * 2 + ["joint"]
+    vknet = build("backbones", "vknet", {"width": 0.125}, BackboneContext(num_frames=16, video_size=64, heatmap_size=32))
+    dims, groups = vknet.feature_dims, vknet.feature_groups()
+    assert [groups[name] for name in dims] == ["video", "keypoint", "video", "keypoint", "joint", "joint", "joint"]
     context = MixupContext(num_classes=3, gloss_vectors=np.ones((3, 2), np.float32))
-    branch = build("mixups", "sign", {"groups": ["joint"]}, context).auxiliary_branch(dims)
+    branch = build("mixups", "sign", {"groups": ["joint"]}, context).auxiliary_branch(dims, groups)
     assert set(branch.fc2) == {"f64", "f32", "f"}
+    branch = build("mixups", "sign", {"groups": ["keypoint"]}, context).auxiliary_branch({"f": 8}, {"f": "keypoint"})
+    assert set(branch.fc2) == {"f"}  # the declared group decides, not the name
     with pytest.raises(UsageError, match="selects none of the heads"):
-        build("mixups", "inter", {"groups": ["video"]}, context).auxiliary_branch({"pose": 8})
+        build("mixups", "inter", {"groups": ["video"]}, context).auxiliary_branch({"pose": 8}, {"pose": "keypoint"})
 
 
 def test_head_parameters_match_the_reference_for_wlasl2000():
@@ -149,7 +152,7 @@ def test_head_parameters_match_the_reference_for_wlasl2000():
     dims = {"v64": 1024, "k64": 1024, "f64": 2048, "v32": 1024, "k32": 1024, "f32": 2048, "f": 4096}
     heads = HeadNetwork(dims, 2000)
     context = MixupContext(num_classes=2000, gloss_vectors=np.zeros((2000, 300), np.float32))
-    branch = build("mixups", "sign", {}, context).auxiliary_branch(dims)
+    branch = build("mixups", "sign", {}, context).auxiliary_branch(dims, dict.fromkeys(dims, "other"))
     count = lambda module: sum(p.numel() for p in module.parameters())  # noqa: E731
     assert count(branch) == 28_288_688 and count(heads) + count(branch) == 52_878_688
 

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from slrbench.errors import UsageError
+from slrbench.interfaces import BackboneBase
 from slrbench.training.batching import BatchPlan, evaluation_shards, micro_batches
 from slrbench.training.checkpoints import complete_checkpoint, load_checkpoint, save_checkpoint
 
@@ -57,7 +58,7 @@ def test_checkpoint_state_is_loaded_without_executing_pickles(tmp_path):
         load_checkpoint(folder)
 
 
-class TinyBackbone(torch.nn.Module):
+class TinyBackbone(BackboneBase, torch.nn.Module):
     """A real (if tiny) keypoint backbone: mean over frames and points, then a linear layer."""
 
     inputs = ("keypoints",)

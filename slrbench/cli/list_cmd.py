@@ -25,8 +25,7 @@ def plugin_record(plugin: RegisteredPlugin) -> dict[str, Any]:
         "unavailable_reason": reason,
         "options": describe_options(plugin.spec.config),
     }
-    if plugin.spec.benchmarks:
-        record["benchmarks"] = list(plugin.spec.benchmarks)
+    record.update(plugin.spec.declarations())
     return record
 
 

@@ -38,11 +38,11 @@ class OpenBenchmark:
 
     def clip_reader(self) -> Any:
         """The dataset's in-memory clip reader, or None when its clips are files."""
-        return self.dataset.clip_reader() if hasattr(self.dataset, "clip_reader") else None
+        return self.dataset.clip_reader()
 
     def warnings(self) -> list[str]:
-        """The dataset's warnings about this benchmark (and those about no benchmark in particular)."""
-        return [w for w in getattr(self.dataset, "warnings", []) if w.startswith(f"{self.name}:") or ":" not in w]
+        """The dataset's warnings about this benchmark."""
+        return list(self.dataset.warnings(self.name))
 
 
 def open_benchmark(registry: Registry, benchmark: str, data_root: Optional[Path],

@@ -30,3 +30,16 @@ KEYPOINT_NAMES: tuple[str, ...] = (
     + BODY_NAMES
 )
 assert NUM_KEYPOINTS == 63 and len(KEYPOINT_NAMES) == 63
+
+# The paper's keypoint groups (Table 11), as channels of the 63 above.
+KEYPOINT_GROUPS: dict[str, tuple[int, ...]] = {
+    "hands": tuple(range(0, 42)),
+    "mouth": tuple(range(42, 52)),
+    "upper-body": tuple(range(52, 63)),
+}
+
+
+def keypoint_group_channels(groups: "tuple[str, ...] | list[str]") -> "tuple[int, ...] | None":
+    """The channels of these groups in layout order; None when they are all 63 (no selection)."""
+    chosen = sorted({channel for group in groups for channel in KEYPOINT_GROUPS[group]})
+    return None if len(chosen) == NUM_KEYPOINTS else tuple(chosen)

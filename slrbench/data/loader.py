@@ -1,7 +1,9 @@
 """The clip loader: manifest rows -> batches of backbone inputs, with workers and pinned memory.
 
-A batch is {"inputs": {"video": (B, 3, T, S, S) in [-1, 1], "keypoints": (B, T, 63, 3) with x, y
-on the heatmap grid, "keypoint_zoom": (B, 2) the crop's zoom}, "label": (B,) long, "sample_id": [B]};
+A batch is {"inputs": {stream: tensor}, "label": (B,) long, "sample_id": [B]}, with the streams
+the backbone declares (`slrbench.inputs`: video, keypoints on the heatmap grid, keypoint
+coordinates normalised to the crop, their crop's zoom, and streams a plugin derives from these
+in the worker), keypoint channels chosen by the backbone's clip geometry;
 test batches also carry "views", a list of such inputs dicts (start, middle, end for 3 crops) of
 which "inputs" is the middle one. Evaluation crops the whole frame or the central box (`test_view`).
 A sample whose video or keypoints are missing or unreadable is skipped in the worker and counted
@@ -24,16 +26,17 @@ from slrbench.data.sampling import epoch_order
 from slrbench.data.sources import ClipReader, ClipSource, FileClipReader
 from slrbench.data.transforms import (
     TEST_VIEWS, CropBox, colour_jitter, crop_and_resize_frames, crop_keypoints, frames_to_video, evaluation_windows,
-    to_model_range, train_window,
+    normalise_keypoints, to_model_range, train_window,
 )
 from slrbench.errors import UsageError
+from slrbench.inputs import InputStream, loader_streams, stream_table
 
 UNREADABLE = (VideoUnreadable, KeypointsUnavailable)
 
 
 @dataclass(frozen=True)
 class LoaderSettings:
-    inputs: tuple[str, ...] = ("video", "keypoints")  # what the backbone needs
+    inputs: tuple[str, ...] = ("video", "keypoints")  # the streams the backbone consumes
     num_frames: int = 64
     video_size: int = 224
     heatmap_size: int = 112
@@ -41,6 +44,15 @@ class LoaderSettings:
     crop_ratio: tuple[float, float] = (0.75, 1.3)
     jitter_probability: float = 0.3
     test_view: str = "full"  # evaluation box: "full" frame (the reference) or "center-crop" (224/256)
+    streams: tuple[InputStream, ...] = ()  # the backbone plugin's own (derived) streams
+    keypoint_channels: Optional[tuple[int, ...]] = None  # of the 63; None: all
+
+    def made_streams(self) -> tuple[str, ...]:
+        """The built-in streams the loader makes (those consumed, and those derived streams need)."""
+        return loader_streams(self.inputs, stream_table(self.streams))
+
+    def derived_streams(self) -> list[InputStream]:
+        return [stream for stream in self.streams if stream.name in self.inputs]
 
 
 @dataclass
@@ -63,13 +75,14 @@ class LoaderReport:
 
 def load_sample(source: ClipSource, settings: LoaderSettings, train: bool, views: int,
                 rng: np.random.Generator) -> list[dict[str, torch.Tensor]]:
-    """One sample's views, each {"video": (3, T, S, S), "keypoints": (T, 63, 3), "keypoint_zoom": (2,)}."""
+    """One sample's views, each {stream: tensor without the batch dimension}."""
+    made = settings.made_streams()
     start, end = source.clip_range()
     length = end - start
     windows = [train_window(length, settings.num_frames, rng)] if train else evaluation_windows(length, settings.num_frames, views)
     outputs: list[dict[str, torch.Tensor]] = [{} for _ in windows]
     frame_size = None
-    if "video" in settings.inputs:
+    if "video" in made:
         needed = np.unique(np.concatenate(windows))  # decode each needed frame once
         frames = source.frames((needed + start).tolist())  # (u, H, W, 3)
         frame_size = (frames.shape[2], frames.shape[1])
@@ -77,7 +90,7 @@ def load_sample(source: ClipSource, settings: LoaderSettings, train: bool, views
     box = (CropBox.random_resized(frame_size, rng, settings.crop_scale, settings.crop_ratio) if train
            else CropBox.for_test(frame_size, settings.test_view))
     jitter = train and rng.random() < settings.jitter_probability
-    if "video" in settings.inputs:
+    if "video" in made:
         resized = crop_and_resize_frames(frames, box, settings.video_size)  # (u, 3, S, S) uint8, each frame once
         position = {int(index): i for i, index in enumerate(needed)}
         for output, window in zip(outputs, windows):
@@ -85,16 +98,25 @@ def load_sample(source: ClipSource, settings: LoaderSettings, train: bool, views
             if jitter:
                 video = colour_jitter(video, rng)
             output["video"] = to_model_range(video)
-    if "keypoints" in settings.inputs:
+    if "keypoint_zoom" in made:
         track = source.keypoints()
         values = track.values
         if track.frame_size is not None:  # coordinates in another frame (e.g. the reference's 256 x 256)
             values = rescale_keypoints(values, track.frame_size, frame_size)
+        if settings.keypoint_channels is not None:
+            values = values[:, list(settings.keypoint_channels)]
         zoom = torch.tensor(box.zoom(frame_size), dtype=torch.float32)  # (2,): frame / box, x and y
         for output, window in zip(outputs, windows):
-            indices = np.clip(window + start, 0, values.shape[0] - 1)
-            output["keypoints"] = crop_keypoints(values[indices], box, settings.heatmap_size)
+            points = values[np.clip(window + start, 0, values.shape[0] - 1)]
+            if "keypoints" in made:
+                output["keypoints"] = crop_keypoints(points, box, settings.heatmap_size)
+            if "keypoint_coordinates" in made:
+                output["keypoint_coordinates"] = normalise_keypoints(points, box)
             output["keypoint_zoom"] = zoom
+    for stream in settings.derived_streams():
+        derive = stream.derive_function()
+        for output in outputs:
+            output[stream.name] = derive({name: output[name] for name in stream.needs})
     return outputs
 
 
@@ -113,8 +135,8 @@ class ClipDataset(torch.utils.data.Dataset):
         index, epoch = key
         row = self.rows[index]
         rng = np.random.default_rng([self.seed, epoch, index])
-        need_video = "video" in self.settings.inputs
-        need_keypoints = "keypoints" in self.settings.inputs
+        made = self.settings.made_streams()
+        need_video, need_keypoints = "video" in made, "keypoint_zoom" in made
         try:
             source = self.reader.open(row, need_video, need_keypoints)
             views = load_sample(source, self.settings, self.train, self.views, rng)
@@ -152,11 +174,10 @@ class ClipLoader:
             raise UsageError(f"split '{split}' has no samples; run `slrbench data check` to see what the data root holds")
         if views not in (1, 3):
             raise UsageError(f"views must be 1 or 3 (got {views})")
-        unknown = sorted(set(settings.inputs) - {"video", "keypoints", "keypoint_zoom"})
+        known = stream_table(settings.streams)
+        unknown = sorted(set(settings.inputs) - set(known))
         if unknown:
-            raise UsageError(f"the loader provides video and keypoints, not {', '.join(unknown)}")
-        if "keypoint_zoom" in settings.inputs and "keypoints" not in settings.inputs:
-            raise UsageError("keypoint_zoom comes with keypoints: declare both inputs")
+            raise UsageError(f"the loader provides {', '.join(known)}, not {', '.join(unknown)}")
         if settings.test_view not in TEST_VIEWS:
             raise UsageError(f"test_view must be one of {', '.join(TEST_VIEWS)} (got '{settings.test_view}')")
         self.split, self.settings = split, settings
@@ -203,7 +224,7 @@ def _records(manifest: Any) -> list[dict[str, Any]]:
 
 def _preload_pickles(rows: list[dict[str, Any]], settings: LoaderSettings) -> None:
     """Load keypoint pickles once in this process, so that forked workers share them."""
-    if "keypoints" not in settings.inputs:
+    if "keypoint_zoom" not in settings.made_streams():
         return
     from slrbench.data.keypoints import load_pickle, split_reference
 

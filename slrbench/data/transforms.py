@@ -139,6 +139,15 @@ def crop_keypoints(keypoints: np.ndarray, box: CropBox, grid: int) -> torch.Tens
     return out
 
 
+def normalise_keypoints(keypoints: np.ndarray, box: CropBox) -> torch.Tensor:
+    """(T, K, 3) x, y in source pixels -> x, y normalised to the box: -1 and 1 at its edges (pixel
+    centres at integers, as `crop_keypoints`), the same for any heatmap size; scores unchanged."""
+    out = torch.from_numpy(np.array(keypoints, dtype=np.float32))
+    out[..., 0] = (out[..., 0] - box.x0 + 0.5) * (2 / box.width) - 1
+    out[..., 1] = (out[..., 1] - box.y0 + 0.5) * (2 / box.height) - 1
+    return out
+
+
 # --- colour --------------------------------------------------------------------------------------
 def colour_jitter(video: torch.Tensor, rng: np.random.Generator, brightness: float = 0.4,
                   contrast: float = 0.4, saturation: float = 0.4) -> torch.Tensor:

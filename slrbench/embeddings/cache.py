@@ -39,10 +39,10 @@ def embed_glosses(
     embedder: WordEmbedder, glosses: Sequence[str], name: str, cache_dir: Path | None
 ) -> tuple[GlossEmbeddings, bool]:
     """Embed through the cache when the embedder has an identity; returns (result, cache hit)."""
-    identity = getattr(embedder, "identity", None)
+    identity = embedder.identity()
     if cache_dir is None or identity is None:
         return embedder.embed(list(glosses)), False
-    path = cache_file(cache_dir, name, identity(), glosses)
+    path = cache_file(cache_dir, name, identity, glosses)
     if path.is_file():
         with np.load(path, allow_pickle=False) as stored:
             if stored["glosses"].tolist() == list(glosses):

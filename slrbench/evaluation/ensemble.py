@@ -1,20 +1,12 @@
 """From head logits to one score per class (reference: log of the sum of the chosen heads'
-softmaxes; 3-crop averages the softmaxes of the three temporal views)."""
+softmaxes; 3-crop averages the softmaxes of the three temporal views). Which heads by default is
+the backbone's declaration (`BackboneBase.default_heads`: its joint features, as the reference)."""
 from __future__ import annotations
 
 from typing import Sequence
 
 import numpy as np
 import torch
-
-JOINT_HEADS = ("f64", "f32", "f")  # the reference ensembles the joint heads of VKNet
-
-
-def default_heads(head_names: Sequence[str]) -> list[str]:
-    """The joint heads when the backbone has them, else every head."""
-    joint = [name for name in JOINT_HEADS if name in head_names]
-    return joint or list(head_names)
-
 
 def ensemble_probabilities(view_logits: Sequence[dict[str, torch.Tensor]], heads: Sequence[str]) -> np.ndarray:
     """Mean over views of Σ_heads softmax(logits): (M, N) float64, rows summing to len(heads)."""

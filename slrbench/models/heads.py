@@ -5,20 +5,8 @@ in their own modules (`slrbench.models.inter_modality`) and are dropped.
 """
 from __future__ import annotations
 
-import re
-
 import torch
 from torch import nn
-
-# Feature names of VKNet start with the stream they come from; other backbones' are "other".
-HEAD_GROUPS = {"v": "video", "k": "keypoint", "f": "joint"}
-GROUP_NAMES = ("video", "keypoint", "joint", "other")
-
-
-def head_group(feature: str) -> str:
-    """`v64` -> video, `k32` -> keypoint, `f` / `f64` -> joint, anything else -> other (Table 10)."""
-    match = re.fullmatch(r"([vkf])\d*", feature)
-    return HEAD_GROUPS[match.group(1)] if match else "other"
 
 
 class HeadNetwork(nn.Module):

@@ -16,7 +16,8 @@ from torch import nn
 
 from slrbench.data.heatmaps import heatmaps_from_keypoints, sigma_for_crop
 from slrbench.errors import UsageError
-from slrbench.interfaces import BackboneContext
+from slrbench.inputs import LINEAR, InputStream
+from slrbench.interfaces import BackboneBase, BackboneContext
 
 
 def create_frame_model(name: str, in_channels: int, weights: Any) -> nn.Module:
@@ -33,7 +34,7 @@ def create_frame_model(name: str, in_channels: int, weights: Any) -> nn.Module:
                              pretrained_cfg_overlay={"file": str(weights)})
 
 
-class TimmFrameEncoder(nn.Module):
+class TimmFrameEncoder(BackboneBase, nn.Module):
     def __init__(self, config: Any, context: BackboneContext):
         super().__init__()
         self.config, self.context = config, context
@@ -46,6 +47,12 @@ class TimmFrameEncoder(nn.Module):
         if config.temporal == "conv":
             self.temporal = nn.Sequential(nn.Conv1d(dim, dim, 3, padding=1), nn.ReLU(inplace=True))
         self.feature_dims = {"k" if keypoints else "v": dim}
+
+    def feature_groups(self) -> dict[str, str]:
+        return {name: "keypoint" if name == "k" else "video" for name in self.feature_dims}
+
+    def input_blends(self, delivered: dict[str, InputStream]) -> dict[str, str]:
+        return {self.input_key: LINEAR}  # frames or drawn heatmaps
 
     def prepare_inputs(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Keypoints -> heatmaps (B, K, T, h, h) on the device (σ widened by the crop's zoom, as

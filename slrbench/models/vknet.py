@@ -27,7 +27,9 @@ from torch import nn
 from slrbench.builtins.backbones import VKNetConfig
 from slrbench.data.heatmaps import heatmaps_from_keypoints, sigma_for_crop
 from slrbench.errors import UsageError
-from slrbench.interfaces import BackboneContext
+from slrbench.data.keypoint_layout import keypoint_group_channels
+from slrbench.inputs import LINEAR, ClipGeometry, InputStream
+from slrbench.interfaces import BackboneBase, BackboneContext
 from slrbench.models.clips import short_clip_starts, take_short_clip
 from slrbench.models.laterals import LATERAL_BLOCKS, temporal_laterals, video_keypoint_laterals
 from slrbench.models.s3d import NUM_BLOCKS, S3D, pool_features, run_block
@@ -35,6 +37,7 @@ from slrbench.models.s3d import NUM_BLOCKS, S3D, pool_features, run_block
 STREAMS = ("video64", "keypoint64", "video32", "keypoint32")
 STREAM_INPUT = {"video64": "video", "keypoint64": "heatmaps", "video32": "video32", "keypoint32": "heatmaps32"}
 STREAM_FEATURE = {"video64": "v64", "keypoint64": "k64", "video32": "v32", "keypoint32": "k32"}
+JOINT_FEATURES = ("f64", "f32", "f")  # concatenations of both modalities: the joint group
 # Lateral module name -> (large stream, small stream, its switch in VKNetConfig)
 LATERALS = {
     "video_keypoint_64": ("video64", "keypoint64", "video_keypoint_laterals"),
@@ -44,7 +47,7 @@ LATERALS = {
 }
 
 
-class VKNet(nn.Module):
+class VKNet(BackboneBase, nn.Module):
     """`options` is the registered option model (`slrbench.builtins.backbones.VKNetConfig`), read as
     it is; a variant's narrower options are widened to it by `slrbench.models.vknet_variants`."""
 
@@ -55,8 +58,10 @@ class VKNet(nn.Module):
             raise ValueError(f"streams must be among {STREAMS}, got {streams}")
         self.streams = tuple(s for s in STREAMS if s in streams)
         self.options, self.context = options, context
+        has_keypoints = any(s.startswith("keypoint") for s in self.streams)
+        self.keypoint_channels = keypoint_group_channels(options.keypoint_groups) if has_keypoints else None
         for stream in self.streams:
-            in_channels = 3 if stream.startswith("video") else context.num_keypoints
+            in_channels = 3 if stream.startswith("video") else self.num_keypoints
             setattr(self, stream, S3D(in_channels, options.width, input_affine=stream.startswith("video")))
         channels = getattr(self, self.streams[0]).block_channels
         self.lateral_names = tuple(
@@ -77,6 +82,8 @@ class VKNet(nn.Module):
         if len(self.streams) == 4:
             dims["f"] = 4 * channels[-1]
         self.feature_dims = dims
+        self.groups = {name: "joint" if name in JOINT_FEATURES else "video" if name.startswith("v") else "keypoint"
+                       for name in dims}
         if options.channels_last:
             self.to(memory_format=torch.channels_last_3d)
 
@@ -92,6 +99,22 @@ class VKNet(nn.Module):
                 ctx.video_size != 2 * ctx.heatmap_size or ctx.video_size % 32):
             raise UsageError("video<->keypoint laterals need video_size = 2 x heatmap_size, a multiple of 32 "
                              f"(got {ctx.video_size} and {ctx.heatmap_size}); or switch them off")
+
+    # --- declarations (slrbench.interfaces.BackboneBase) -------------------------------------
+    @property
+    def num_keypoints(self) -> int:
+        """Keypoint channels of the heatmaps: the chosen groups' (all the loader's when all are chosen)."""
+        return self.context.num_keypoints if self.keypoint_channels is None else len(self.keypoint_channels)
+
+    def feature_groups(self) -> dict[str, str]:
+        return dict(self.groups)
+
+    def input_blends(self, delivered: dict[str, InputStream]) -> dict[str, str]:
+        """Mixups see the drawn heatmaps and the clips, all blendable (Sec. 3.4 mixes heatmaps)."""
+        return {key: LINEAR for key in self.input_keys}
+
+    def clip_geometry(self, context: BackboneContext) -> ClipGeometry:
+        return ClipGeometry(context.num_frames, context.video_size, context.heatmap_size, self.keypoint_channels)
 
     # --- inputs -------------------------------------------------------------------------------
     def heatmaps(self, keypoints: torch.Tensor, zoom: torch.Tensor | None = None) -> torch.Tensor:

@@ -15,9 +15,11 @@ from typing import Any
 import torch
 
 from slrbench.data.benchmark import open_benchmark
+from slrbench.data.keypoint_layout import NUM_KEYPOINTS
 from slrbench.data.loader import ClipLoader, LoaderSettings
 from slrbench.embeddings.cache import default_cache_dir, embed_glosses
 from slrbench.errors import UsageError
+from slrbench.inputs import SAMPLE, ClipGeometry, InputStream, delivered_streams, stream_table
 from slrbench.interfaces import BackboneContext, EmbedderContext, GlossEmbeddings, MixupContext, SmootherContext
 from slrbench.registry import Registry
 from slrbench.runconfig import RunPlan
@@ -34,6 +36,7 @@ class InferenceParts:
     manifest: Any  # pandas DataFrame, MANIFEST_COLUMNS
     reader: Any  # the dataset's clip reader, or None for files
     model: SignModel
+    inputs: "BackboneInputs"
 
 
 @dataclass
@@ -67,23 +70,58 @@ def gloss_embeddings(registry: Registry, plan: RunPlan, class_names: list[str] |
     return result
 
 
-def _build_backbone(registry: Registry, plan: RunPlan) -> torch.nn.Module:
+@dataclass(frozen=True)
+class BackboneInputs:
+    """What the loader hands the backbone: the streams it consumes, a plugin's own stream
+    definitions, every stream delivered (name -> definition) and the clip geometry."""
+
+    consumed: tuple[str, ...]
+    streams: tuple[InputStream, ...]
+    delivered: dict[str, InputStream]
+    geometry: ClipGeometry
+
+
+def _build_backbone(registry: Registry, plan: RunPlan) -> tuple[torch.nn.Module, BackboneInputs]:
+    """The backbone and its declared inputs; a consumed stream its PluginSpec does not declare, or a
+    feature group the core does not know, is an error before anything trains."""
     settings = plan.settings
-    backbone = registry.build("backbones", settings.backbone, plan.options("backbone"), BackboneContext(
-        num_keypoints=63, num_frames=settings.num_frames, video_size=settings.video_size,
-        heatmap_size=settings.heatmap_size))
+    plugin = registry.get("backbones", settings.backbone)
+    context = BackboneContext(num_keypoints=NUM_KEYPOINTS, num_frames=settings.num_frames,
+                              video_size=settings.video_size, heatmap_size=settings.heatmap_size)
+    backbone = registry.build("backbones", settings.backbone, plan.options("backbone"), context)
+    consumed = tuple(backbone.inputs)
+    undeclared = [name for name in consumed if name not in plugin.spec.inputs]
+    if not consumed or undeclared:
+        raise UsageError(f"backbone '{plugin.name}' ({plugin.distribution}) consumes {list(consumed)}, but its "
+                         f"PluginSpec declares inputs={list(plugin.spec.inputs)}; declare every consumed stream")
     unknown = [head for head in settings.heads or [] if head not in backbone.feature_dims]
     if unknown:
         raise UsageError(f"run.heads: {', '.join(unknown)} not among the backbone's heads {', '.join(backbone.feature_dims)}")
-    return backbone
+    delivered = delivered_streams(consumed, stream_table(plugin.spec.streams))
+    return backbone, BackboneInputs(consumed, plugin.spec.streams, delivered, backbone.clip_geometry(context))
+
+
+def check_blending(registry: Registry, plan: RunPlan, input_blends: dict[str, str]) -> None:
+    """A mixup that mixes samples must blend every input the backbone hands it (else the labels
+    are mixed while an input is not: silent mis-training)."""
+    settings = plan.settings
+    blends = registry.get("mixups", settings.mixup).spec.blends
+    if not blends:
+        return
+    for name, kind in input_blends.items():
+        if kind != SAMPLE and kind not in blends:
+            raise UsageError(f"mixup '{settings.mixup}' cannot blend input '{name}' ({kind}) of backbone "
+                             f"'{settings.backbone}'; it blends {', '.join(blends)} inputs: choose a mixup "
+                             f"that blends {kind} inputs, or --mixup none")
 
 
 def build_inference_parts(registry: Registry, plan: RunPlan) -> InferenceParts:
     """The dataset, the backbone and FC1: nothing that only the training loss uses."""
     benchmark = open_benchmark(registry, plan.settings.benchmark, plan.settings.data_root, plan.options("dataset"))
-    model = SignModel(_build_backbone(registry, plan), benchmark.info.num_classes)
+    backbone, inputs = _build_backbone(registry, plan)
+    model = SignModel(backbone, benchmark.info.num_classes)
     return InferenceParts(plan, benchmark.info.num_classes, benchmark.class_names(), benchmark.manifest(),
-                          benchmark.clip_reader(), model)
+                          benchmark.clip_reader(), model, inputs)
 
 
 def build_parts(registry: Registry, plan: RunPlan, cache_dir: Path | None = None) -> RunParts:
@@ -96,19 +134,23 @@ def build_parts(registry: Registry, plan: RunPlan, cache_dir: Path | None = None
     vectors = None if embeddings is None else embeddings.vectors
     smoother = registry.build("smoothers", settings.smoother, plan.options("smoother"), SmootherContext(
         num_classes, tuple(class_names) if class_names else None, vectors))
-    mixup = registry.build("mixups", settings.mixup, plan.options("mixup"), MixupContext(num_classes, vectors))
-    backbone = _build_backbone(registry, plan)
-    branch = mixup.auxiliary_branch(dict(backbone.feature_dims)) if hasattr(mixup, "auxiliary_branch") else None
+    backbone, inputs = _build_backbone(registry, plan)
+    input_blends = backbone.input_blends(inputs.delivered)
+    check_blending(registry, plan, input_blends)
+    mixup = registry.build("mixups", settings.mixup, plan.options("mixup"),
+                           MixupContext(num_classes, vectors, input_blends))
+    branch = mixup.auxiliary_branch(dict(backbone.feature_dims), backbone.feature_groups())
     model = SignModel(backbone, num_classes, branch)
-    return RunParts(plan, num_classes, class_names, benchmark.manifest(), benchmark.clip_reader(), model, embeddings,
-                    smoother.target_table().float(), mixup)
+    return RunParts(plan, num_classes, class_names, benchmark.manifest(), benchmark.clip_reader(), model, inputs,
+                    embeddings, smoother.target_table().float(), mixup)
 
 
 def make_loader(parts: InferenceParts, split: str, batch_size: int, views: int, train: bool,
                 workers: int) -> ClipLoader:
-    settings = parts.plan.settings
-    loader_settings = LoaderSettings(inputs=tuple(parts.model.backbone.inputs), num_frames=settings.num_frames,
-                                     video_size=settings.video_size, heatmap_size=settings.heatmap_size,
+    settings, geometry = parts.plan.settings, parts.inputs.geometry
+    loader_settings = LoaderSettings(inputs=parts.inputs.consumed, streams=parts.inputs.streams,
+                                     keypoint_channels=geometry.keypoints, num_frames=geometry.num_frames,
+                                     video_size=geometry.video_size, heatmap_size=geometry.heatmap_size,
                                      test_view=settings.test_view)
     return ClipLoader(parts.manifest, split, loader_settings, reader=parts.reader, train=train, views=views,
                       batch_size=batch_size, num_workers=workers, seed=settings.seed)

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from slrbench.data.loader import ClipLoader
-from slrbench.evaluation.ensemble import default_heads, ensemble_probabilities
+from slrbench.evaluation.ensemble import ensemble_probabilities
 from slrbench.evaluation.metrics import Metrics, compute_metrics
 from slrbench.training.batching import evaluation_shards
 from slrbench.training.distributed import World, gather_objects
@@ -35,7 +35,7 @@ class Evaluation:
 def evaluate_split(model: SignModel, loader: ClipLoader, device: torch.device, world: World, num_classes: int,
                    heads: list[str] | None, crops: int, batch_size: int, bf16: bool = False) -> Evaluation:
     model.eval()
-    chosen = heads or default_heads(list(model.backbone.feature_dims))
+    chosen = heads or list(model.backbone.default_heads())
     autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
     ids, labels, probabilities, true_scores = [], [], [], []
     for batch in loader.batches(0, evaluation_shards(len(loader), batch_size, world.world_size, world.rank)):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from slrbench.interfaces import prepare_backbone_inputs
 from slrbench.models.heads import HeadNetwork
 
 
@@ -23,7 +22,7 @@ class SignModel(nn.Module):
 
     def prepare(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """On-device input preparation of the backbone (e.g. keypoint heatmaps), before the mixup."""
-        return prepare_backbone_inputs(self.backbone, batch)
+        return self.backbone.prepare_inputs(batch)
 
     def forward(self, inputs: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
         features = self.backbone(inputs)  # {name: (B, D)}

@@ -15,7 +15,7 @@ from slrbench.errors import UsageError
 from slrbench.interfaces import BackboneContext, SmootherContext
 from slrbench.plugins import load_plugins
 from slrbench.registry import Registry
-from slrbench.testing import check_backbone, check_label_smoother
+from slrbench.testing import check_backbone, check_label_smoother, check_mixup
 
 if importlib.util.find_spec("slrbench_posegcn") is None:
     pytest.skip("slrbench-posegcn is not installed; run `pip install ./plugins/slrbench-posegcn` first",
@@ -47,7 +47,42 @@ def test_both_plugins_come_from_this_distribution(registry):
 
 def test_posegcn_passes_the_backbone_contract(registry):
     report = check_backbone("posegcn", options=SMALL, registry=registry)
-    assert report["feature_dims"] == {"pose": 32} and report["inputs"] == ("keypoints",)
+    assert report["feature_dims"] == {"pose": 32} and report["inputs"] == ("keypoint_coordinates",)
+    assert report["feature_groups"] == {"pose": "keypoint"}
+    assert report["input_blends"] == {"keypoint_coordinates": "linear", "keypoint_zoom": "sample"}
+
+
+@pytest.mark.parametrize("mixup", ["intra", "sign", "contrastive"])
+def test_every_sample_mixing_mixup_blends_the_skeletons(registry, mixup):
+    report = check_mixup(mixup, registry=registry, backbones=["posegcn"])
+    assert report["backbones"]["posegcn"].startswith("blends every input")
+
+
+def test_sign_mixup_blends_two_skeletons_with_the_label_weight(registry):
+    """The default mixup on posegcn's own inputs: coordinates become λ·a + (1 − λ)·b, the crop's zoom
+    travels with its sample, and labels_b names the partner whose skeleton was blended in."""
+    from slrbench.interfaces import MixupContext
+    from slrbench.testing import example_backbone_inputs, example_gloss_vectors
+
+    backbone = registry.build("backbones", "posegcn", SMALL, TOY_CONTEXT)
+    batch = example_backbone_inputs(TOY_CONTEXT, 4, backbone.inputs)
+    blends = backbone.input_blends(_delivered())
+    mixup = registry.build("mixups", "sign", {"intra_probability": 1.0},
+                           MixupContext(4, example_gloss_vectors(range(4)), blends))
+    labels = torch.arange(4)
+    mixed = mixup.mix(backbone.prepare_inputs(batch), labels, torch.Generator().manual_seed(3))
+    partner = mixed.labels_b
+    assert 0 < mixed.lam < 1 and not torch.equal(partner, labels)
+    coordinates = batch["keypoint_coordinates"]
+    assert torch.allclose(mixed.inputs["keypoint_coordinates"],
+                          mixed.lam * coordinates + (1 - mixed.lam) * coordinates[partner])
+    assert torch.equal(mixed.inputs["keypoint_zoom"], batch["keypoint_zoom"])
+
+
+def _delivered():
+    from slrbench.inputs import BUILTIN_STREAMS
+
+    return {name: BUILTIN_STREAMS[name] for name in ("keypoint_coordinates", "keypoint_zoom")}
 
 
 def test_posegcn_without_scores_and_with_an_unknown_layout_passes_the_contract(registry):
@@ -77,8 +112,9 @@ def test_unknown_layouts_fall_back_to_the_identity_graph():
 
 
 def _hand_moving_up_or_down(num_clips: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Class 0 moves the right hand up, class 1 moves it down; everything else is noise."""
-    t, k, size = TOY_CONTEXT.num_frames, TOY_CONTEXT.num_keypoints, TOY_CONTEXT.heatmap_size
+    """Class 0 moves the right hand up, class 1 moves it down; everything else is noise. Points are
+    drawn in pixels of a 32-pixel crop and normalised to it, as the loader delivers them."""
+    t, k, size = TOY_CONTEXT.num_frames, TOY_CONTEXT.num_keypoints, 32
     labels = torch.arange(num_clips) % 2  # (B,)
     rest = 8 + torch.rand(num_clips, 1, k, 2, generator=generator) * (size - 16)  # (B, 1, K, 2) resting pose
     jitter = torch.randn(num_clips, t, k, 2, generator=generator) * 0.5  # (B, T, K, 2)
@@ -86,7 +122,7 @@ def _hand_moving_up_or_down(num_clips: int, generator: torch.Generator) -> tuple
     direction = (1 - 2 * labels).float()[:, None, None]  # (B, 1, 1): +1 up, -1 down
     xy[:, :, RIGHT_HAND, 1] -= direction * torch.linspace(0, 6, t)[None, :, None]  # image y grows downwards
     scores = torch.ones(num_clips, t, k, 1)
-    return torch.cat([xy, scores], dim=-1), labels  # (B, T, K, 3), (B,)
+    return torch.cat([(xy + 0.5) * 2 / size - 1, scores], dim=-1), labels  # (B, T, K, 3), (B,)
 
 
 def test_posegcn_learns_which_way_the_right_hand_moves(registry):
@@ -97,7 +133,7 @@ def test_posegcn_learns_which_way_the_right_hand_moves(registry):
     keypoints, labels = _hand_moving_up_or_down(16, torch.Generator().manual_seed(0))
     losses = []
     for _ in range(30):
-        loss = torch.nn.functional.cross_entropy(classifier(backbone({"keypoints": keypoints})["pose"]), labels)
+        loss = torch.nn.functional.cross_entropy(classifier(backbone({"keypoint_coordinates": keypoints})["pose"]), labels)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -106,7 +142,7 @@ def test_posegcn_learns_which_way_the_right_hand_moves(registry):
     backbone.eval()  # and it learnt the direction, not the 16 clips: fresh clips are mostly right
     fresh_keypoints, fresh_labels = _hand_moving_up_or_down(64, torch.Generator().manual_seed(1))
     with torch.no_grad():
-        predictions = classifier(backbone({"keypoints": fresh_keypoints})["pose"]).argmax(dim=1)
+        predictions = classifier(backbone({"keypoint_coordinates": fresh_keypoints})["pose"]).argmax(dim=1)
     assert (predictions == fresh_labels).float().mean().item() > 0.7
 
 

@@ -59,6 +59,9 @@ class KeypointStreamConfig(S3DOptions):
                                              "resized with the box; false: the same isotropic σ for every crop")
     score_threshold: float = Field(0.0, ge=0, le=1, description="keypoints scoring below this give empty maps "
                                    "(0: keep all)")
+    keypoint_groups: tuple[Literal["hands", "mouth", "upper-body"], ...] = Field(
+        ("hands", "mouth", "upper-body"), min_length=1, description="keypoint groups drawn as heatmaps (Table 11): "
+        "hands (42 points), mouth (10), upper-body (11); the loader delivers only their channels")
 
 
 class KeypointShortStreamConfig(KeypointStreamConfig, ShortClipOption):
@@ -119,6 +122,9 @@ def register_backbones(register):
             config=config,
             summary=summary,
             requires=("torch",),
+            inputs=tuple(stream for stream, modality in (("video", "video"), ("keypoints", "keypoint"))
+                         if modality in name or name.startswith("vknet")),
+            test_options={"width": 0.125},
         ))
     register(PluginSpec(
         name="timm-frames",
@@ -126,4 +132,5 @@ def register_backbones(register):
         config=TimmFramesConfig,
         summary="Any timm 2-D model applied per frame, then temporal mean or conv (feature v, or k for keypoints)",
         requires=("torch", "timm"),
+        inputs=("video", "keypoints"),  # one of them, by its `stream` option
     ))

@@ -12,12 +12,12 @@ import pandas as pd
 from slrbench.builtins.datasets import ManifestConfig
 from slrbench.data.keypoints import parse_frame, takes_declared_frame
 from slrbench.errors import UsageError
-from slrbench.interfaces import MANIFEST_COLUMNS, SPLITS, BenchmarkInfo, DatasetContext
+from slrbench.interfaces import MANIFEST_COLUMNS, SPLITS, BenchmarkInfo, DatasetBase, DatasetContext
 
 REQUIRED_COLUMNS = ("sample_id", "split", "label")
 
 
-class ManifestDataset:
+class ManifestDataset(DatasetBase):
     def __init__(self, config: ManifestConfig, context: DatasetContext):
         if config.path is not None:
             self.path = config.path

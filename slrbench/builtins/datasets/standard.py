@@ -19,10 +19,10 @@ from slrbench.builtins.datasets import (
 from slrbench.data.annotations import MSASL_CLASSES, WLASL_FILE, read_msasl, read_nmfs_csl, read_wlasl
 from slrbench.data.keypoints import VIDEO_FRAME, takes_declared_frame
 from slrbench.errors import UsageError
-from slrbench.interfaces import MANIFEST_COLUMNS, BenchmarkInfo, DatasetContext
+from slrbench.interfaces import MANIFEST_COLUMNS, BenchmarkInfo, DatasetBase, DatasetContext
 
 
-class _StandardDataset:
+class _StandardDataset(DatasetBase):
     name = ""
     layout = ""
 
@@ -44,7 +44,7 @@ class _StandardDataset:
                     row["keypoints_frame"] = frame
         self.table = pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS))
         self.table["label"] = self.table["label"].astype(int)
-        self.warnings: list[str] = []
+        self._warnings: dict[str, list[str]] = {}
         self.benchmarks = {name: self._info(name, size) for name, size in self._declared().items()}
 
     # --- the Dataset protocol -------------------------------------------------------------------
@@ -56,12 +56,16 @@ class _StandardDataset:
         info = self._benchmark(benchmark)
         return list(self.glosses[:info.num_classes]) if self.glosses is not None else None
 
+    def warnings(self, benchmark: str) -> list[str]:
+        return list(self._warnings.get(benchmark, []))
+
     # --- helpers --------------------------------------------------------------------------------
     def _info(self, name: str, size: int) -> BenchmarkInfo:
         available = len(self.glosses) if self.glosses is not None else size
         if available < size:
-            self.warnings.append(f"{name}: the annotation lists only {available} of its {size} classes; "
-                                 f"the benchmark here has {available} classes (an excerpt?)")
+            self._warnings.setdefault(name, []).append(
+                f"{name}: the annotation lists only {available} of its {size} classes; "
+                f"the benchmark here has {available} classes (an excerpt?)")
         classes = min(size, available)
         return BenchmarkInfo(name, classes, self.glosses is not None, f"{self.summary_of(name)}, {classes} classes")
 

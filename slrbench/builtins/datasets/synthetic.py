@@ -20,10 +20,10 @@ from slrbench.data.keypoints import KeypointTrack
 from slrbench.data.synthetic import GENERATOR_VERSION, GLOSSES, generate_samples, make_signer, render_frames
 from slrbench.errors import UsageError
 from slrbench.files import atomic_folder
-from slrbench.interfaces import MANIFEST_COLUMNS, BenchmarkInfo, DatasetContext
+from slrbench.interfaces import MANIFEST_COLUMNS, BenchmarkInfo, DatasetBase, DatasetContext
 
 
-class SyntheticDataset:
+class SyntheticDataset(DatasetBase):
     def __init__(self, config: SyntheticConfig, context: DatasetContext):
         self.config = config
         per_class = {"train": config.train_per_class, "val": config.val_per_class, "test": config.test_per_class}
@@ -34,7 +34,6 @@ class SyntheticDataset:
         self.benchmarks = {"synthetic": BenchmarkInfo(
             "synthetic", config.num_classes, True,
             f"embedded demo: {config.num_classes} glosses, {len(self.samples)} clips, seed {config.seed}")}
-        self.warnings: list[str] = []
         self.folder = self._write_cache(Path(config.cache_dir)) if config.cache_dir is not None else None
 
     def manifest(self, benchmark: str) -> pd.DataFrame:

@@ -17,12 +17,12 @@ from slrbench.builtins.embedders import BertConfig
 from slrbench.embeddings.cache import file_identity
 from slrbench.embeddings.glosses import gloss_words
 from slrbench.errors import UsageError
-from slrbench.interfaces import EmbedderContext, GlossEmbeddings
+from slrbench.interfaces import EmbedderBase, EmbedderContext, GlossEmbeddings
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
 
-class BertEmbedder:
+class BertEmbedder(EmbedderBase):
     name = "bert"
 
     def __init__(self, config: BertConfig, context: EmbedderContext):

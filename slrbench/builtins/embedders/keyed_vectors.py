@@ -14,7 +14,7 @@ from slrbench.builtins.embedders import GloveConfig, Word2VecConfig
 from slrbench.embeddings.cache import file_identity
 from slrbench.embeddings.vocabulary import embed_with_vocabulary
 from slrbench.errors import UsageError
-from slrbench.interfaces import EmbedderContext, GlossEmbeddings
+from slrbench.interfaces import EmbedderBase, EmbedderContext, GlossEmbeddings
 
 
 def require_file(path: Path, option: str = "embedder.path") -> Path:
@@ -34,7 +34,7 @@ def load_keyed_vectors(path: Path, binary: bool, no_header: bool, limit: int | N
         raise UsageError(f"embedder.path: {path} is not a {kind} word-vector file ({error})") from None
 
 
-class KeyedVectorsEmbedder:
+class KeyedVectorsEmbedder(EmbedderBase):
     """Shared lookup over a KeyedVectors table; subclasses say how the file is read."""
 
     name = "keyed-vectors"
@@ -80,7 +80,7 @@ class Word2VecEmbedder(KeyedVectorsEmbedder):
         return load_keyed_vectors(self.path, binary=self.binary, no_header=False, limit=self.limit)
 
 
-class GloveEmbedder:
+class GloveEmbedder(EmbedderBase):
     """GloVe: a text file without header (`word v1 v2 ...`), or the offline GloVe 6B 50-d package."""
 
     name = "glove"

@@ -20,7 +20,7 @@ from slrbench.embeddings.cache import file_identity
 from slrbench.embeddings.vocabulary import embed_with_vocabulary
 from slrbench.errors import UsageError
 from slrbench.files import atomic_path
-from slrbench.interfaces import EmbedderContext, GlossEmbeddings
+from slrbench.interfaces import EmbedderBase, EmbedderContext, GlossEmbeddings
 
 _SAFE_PICKLE_GLOBALS = {
     ("numpy", "ndarray"), ("numpy", "dtype"),
@@ -70,7 +70,7 @@ def write_gloss_vectors(vectors: dict[str, np.ndarray], path: Path) -> None:
         np.savez(temporary, glosses=glosses, vectors=np.stack([np.asarray(v, np.float32) for v in vectors.values()]))
 
 
-class PrecomputedEmbedder:
+class PrecomputedEmbedder(EmbedderBase):
     name = "precomputed"
 
     def __init__(self, config: PrecomputedConfig, context: EmbedderContext):

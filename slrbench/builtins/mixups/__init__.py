@@ -14,10 +14,6 @@ class NoMixupConfig(PluginConfig):
 class IntraMixupConfig(PluginConfig):
     alpha: float = Field(0.8, gt=0, description="λ ~ Beta(alpha, alpha)")
     probability: float = Field(0.75, ge=0, le=1, description="chance that a batch is mixed at all")
-    unmixed: tuple[str, ...] = Field(
-        ("keypoints", "keypoint_zoom"),
-        description="input streams passed through unmixed (coordinates and their crop's zoom cannot be blended)"
-    )
 
 
 HeadGroup = Literal["video", "keypoint", "joint", "other"]
@@ -28,8 +24,8 @@ class AuxiliaryMixupConfig(PluginConfig):
 
     groups: tuple[HeadGroup, ...] = Field(
         ("video", "keypoint", "joint", "other"),
-        description="heads that get the branch: video (v64, v32), keypoint (k64, k32), joint (f64, f32, f) "
-        "or other (heads of other backbones); the paper's Table 10",
+        description="heads that get the branch, by the group their backbone declares: video (VKNet's v64, v32), "
+        "keypoint (k64, k32), joint (f64, f32, f) or other; the paper's Table 10",
     )
     weight: float = Field(1.0, ge=0, description="scale of the auxiliary loss weight γ")
     weight_schedule: Literal["cosine", "constant"] = Field(
@@ -69,6 +65,7 @@ def register_mixups(register):
         config=IntraMixupConfig,
         summary="Intra-modality Mixup: one λ and one permutation for every input stream",
         requires=("torch",),
+        blends=("linear",),
     ))
     register(PluginSpec(
         name="inter",
@@ -76,6 +73,8 @@ def register_mixups(register):
         config=InterMixupConfig,
         summary="Inter-modality mixup (Eqs. 3-6): vision + gloss features classified by FC2, FC2 folded into FC1",
         requires=("torch",),
+        needs_gloss_vectors=True,
+        blends=("linear",),
     ))
     register(PluginSpec(
         name="sign",
@@ -83,6 +82,8 @@ def register_mixups(register):
         config=SignMixupConfig,
         summary="NLA-SLR's default: intra-modality mixup (p 0.75) plus inter-modality mixup",
         requires=("torch",),
+        needs_gloss_vectors=True,
+        blends=("linear",),
     ))
     register(PluginSpec(
         name="contrastive",
@@ -90,4 +91,6 @@ def register_mixups(register):
         config=ContrastiveMixupConfig,
         summary="CLIP-style InfoNCE between vision and gloss features (Table 14's alternative), plus intra mixup",
         requires=("torch",),
+        needs_gloss_vectors=True,
+        blends=("linear",),
     ))

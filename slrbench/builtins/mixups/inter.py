@@ -12,16 +12,14 @@ from slrbench.builtins.mixups import (
 )
 from slrbench.builtins.mixups.intra import IntraMixup
 from slrbench.errors import UsageError
-from slrbench.interfaces import MixedBatch, MixupContext
+from slrbench.interfaces import MixedBatch, MixupBase, MixupContext
 from slrbench.models.branches import ContrastiveBranch, InterModalityBranch, loss_weight
-from slrbench.models.heads import head_group
 
 
-class GlossBranchMixup:
+class GlossBranchMixup(MixupBase):
     """Intra-modality mixing of the batch plus a gloss branch on the chosen head groups."""
 
     description = "inter-modality mixup"
-    needs_embedder = True
 
     def __init__(self, config: AuxiliaryMixupConfig, context: MixupContext):
         if context.gloss_vectors is None:
@@ -37,8 +35,8 @@ class GlossBranchMixup:
             ) -> MixedBatch:
         return self.intra.mix(inputs, labels, generator)
 
-    def branch_dims(self, feature_dims: dict[str, int]) -> dict[str, int]:
-        chosen = {name: dim for name, dim in feature_dims.items() if head_group(name) in self.config.groups}
+    def branch_dims(self, feature_dims: dict[str, int], feature_groups: dict[str, str]) -> dict[str, int]:
+        chosen = {name: dim for name, dim in feature_dims.items() if feature_groups[name] in self.config.groups}
         if not chosen:
             raise UsageError(f"mixup.groups={list(self.config.groups)} selects none of the heads "
                              f"{', '.join(feature_dims)}; add 'other' or the matching group")
@@ -48,9 +46,9 @@ class GlossBranchMixup:
 class InterModalityMixup(GlossBranchMixup):
     config: InterMixupConfig
 
-    def auxiliary_branch(self, feature_dims: dict[str, int]) -> InterModalityBranch:
+    def auxiliary_branch(self, feature_dims: dict[str, int], feature_groups: dict[str, str]) -> InterModalityBranch:
         return InterModalityBranch(
-            self.branch_dims(feature_dims), self.gloss_vectors, loss_weight(self.config.weight_schedule, self.config.weight),
+            self.branch_dims(feature_dims, feature_groups), self.gloss_vectors, loss_weight(self.config.weight_schedule, self.config.weight),
             momentum_base=self.config.momentum_base, efficient=self.config.efficient,
         )
 
@@ -59,8 +57,8 @@ class ContrastiveMixup(GlossBranchMixup):
     description = "contrastive mixup"
     config: ContrastiveMixupConfig
 
-    def auxiliary_branch(self, feature_dims: dict[str, int]) -> ContrastiveBranch:
+    def auxiliary_branch(self, feature_dims: dict[str, int], feature_groups: dict[str, str]) -> ContrastiveBranch:
         return ContrastiveBranch(
-            self.branch_dims(feature_dims), self.gloss_vectors, loss_weight(self.config.weight_schedule, self.config.weight),
+            self.branch_dims(feature_dims, feature_groups), self.gloss_vectors, loss_weight(self.config.weight_schedule, self.config.weight),
             temperature=self.config.temperature, learn_temperature=self.config.learn_temperature,
         )

@@ -39,4 +39,5 @@ def register_label_smoothers(register):
         config=LangSmoothingConfig,
         summary="Language-aware label smoothing (Eq. 2): ε spread by softmax(cosine / τ) of gloss vectors",
         requires=("torch",),
+        needs_gloss_vectors=True,
     ))

@@ -12,8 +12,6 @@ from slrbench.targets import similarity_target_table
 
 
 class LangSmoothing:
-    needs_embedder = True
-
     def __init__(self, config: LangSmoothingConfig, context: SmootherContext):
         if context.gloss_vectors is None:
             raise UsageError(

@@ -8,8 +8,6 @@ from slrbench.interfaces import SmootherContext
 
 
 class OneHot:
-    needs_embedder = False
-
     def __init__(self, config: OneHotConfig, context: SmootherContext):
         self.num_classes = context.num_classes
 
@@ -19,8 +17,6 @@ class OneHot:
 
 class VanillaSmoothing:
     """Eq. 1: q[i] = 1 - ε for i = b, ε / (N - 1) otherwise."""
-
-    needs_embedder = False
 
     def __init__(self, config: VanillaSmoothingConfig, context: SmootherContext):
         self.num_classes = context.num_classes

@@ -1,15 +1,17 @@
 """`posegcn`: a spatio-temporal graph convolution network (ST-GCN, Yan et al. 2018) over keypoints.
 
-It encodes the loader's raw keypoints (no heatmaps), so it is a light keypoint-only baseline
-next to NLA-SLR's heatmap S3D stream. Its single feature is named `pose`: the mean over frames
-and keypoints of the last block's output.
+It encodes keypoint coordinates (the loader's `keypoint_coordinates` stream, normalised to the
+crop; no heatmaps), so it is a light keypoint-only baseline next to NLA-SLR's heatmap S3D stream.
+Its single feature is named `pose` (group keypoint): the mean over frames and keypoints of the
+last block's output. Mixups blend the coordinates (the blend of two skeletons), as declared by
+the stream itself; nothing here needs to say so.
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from slrbench.interfaces import BackboneContext
+from slrbench.interfaces import BackboneBase, BackboneContext
 from slrbench_posegcn.blocks import SpatioTemporalBlock
 from slrbench_posegcn.plugin import PoseGCNConfig
 from slrbench_posegcn.skeleton import normalized_adjacency
@@ -22,19 +24,18 @@ def block_widths(width: int, blocks: int) -> list[int]:
     return [width] + [2 * width] * (blocks - 1)
 
 
-class PoseGCN(nn.Module):
-    """keypoints (B, T, K, 3) -> {"pose": (B, C)}; C = width for one block, else 2 * width.
+class PoseGCN(BackboneBase, nn.Module):
+    """keypoint_coordinates (B, T, K, 3) -> {"pose": (B, C)}; C = width for one block, else 2 * width.
 
-    Coordinates are scaled from heatmap pixels to [-1, 1]; with `use_scores` the confidence
-    score is a third input channel. Batch norm runs on running statistics in eval mode, so
+    x, y arrive in [-1, 1] of the crop; with `use_scores` the confidence score is a third input
+    channel. Batch norm runs on running statistics in eval mode, so
     a sample's features never depend on the rest of its batch.
     """
 
-    inputs = ("keypoints",)
+    inputs = ("keypoint_coordinates",)
 
     def __init__(self, config: PoseGCNConfig, context: BackboneContext):
         super().__init__()
-        self.heatmap_size = context.heatmap_size
         self.use_scores = config.use_scores
         in_channels = 3 if config.use_scores else 2
         # Per-point, per-channel input normalisation (ST-GCN's data BN): hands and body move differently.
@@ -53,15 +54,15 @@ class PoseGCN(nn.Module):
         ))
         self.feature_dims = {"pose": widths[-1]}
 
-    def scaled_keypoints(self, keypoints: torch.Tensor) -> torch.Tensor:
-        """(B, T, K, 3) in heatmap pixels -> (B, T, K, C_in) with x, y in [-1, 1] (and the score)."""
-        coordinates = keypoints[..., :2] / self.heatmap_size * 2 - 1
-        if not self.use_scores:
-            return coordinates
-        return torch.cat([coordinates, keypoints[..., 2:3]], dim=-1)
+    def feature_groups(self) -> dict[str, str]:
+        return {"pose": "keypoint"}
+
+    def point_channels(self, keypoints: torch.Tensor) -> torch.Tensor:
+        """(B, T, K, 3) x, y in [-1, 1], score -> (B, T, K, C_in): x, y (and the score)."""
+        return keypoints if self.use_scores else keypoints[..., :2]
 
     def forward(self, inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        points = self.scaled_keypoints(inputs["keypoints"])  # (B, T, K, C_in)
+        points = self.point_channels(inputs["keypoint_coordinates"])  # (B, T, K, C_in)
         b, t, k, c = points.shape
         flat = points.permute(0, 2, 3, 1).reshape(b, k * c, t)  # (B, K * C_in, T)
         normalized = self.input_norm(flat).reshape(b, k, c, t)  # (B, K, C_in, T)

@@ -32,6 +32,8 @@ def register_backbones(register):
         config=PoseGCNConfig,
         summary="Spatio-temporal graph convolution (ST-GCN) over the 63 NLA-SLR keypoints",
         requires=("torch",),
+        inputs=("keypoint_coordinates",),
+        test_options={"width": 8, "blocks": 2},
     ))
 
 

@@ -51,7 +51,6 @@ def trigram_jaccard_matrix(glosses: Sequence[str]) -> torch.Tensor:
 class SpellingSmoothing:
     """q[i] = 1 - ε for i = b, ε · softmax_{j ≠ b}(s_bj / τ) elsewhere, s = trigram Jaccard."""
 
-    needs_embedder = False
 
     def __init__(self, config: SpellingSmoothingConfig, context: SmootherContext):
         if context.class_names is None:
