@@ -5,13 +5,20 @@ The doc's convention: a table whose first header cell is "`Owner` field" or "`Ow
 members of the class `Owner` (in `slrbench.interfaces`, `slrbench.inputs` or `slrbench.spec`), one
 per row, first cell "`name`" or "`name(arg, ...)`" for a method, with a "default" column
 ("required", or the default; a backticked literal is compared with a dataclass field's default).
+
+CONTRIBUTING.md's walkthrough is real code: its Python blocks (each opening with `# path.py`) are
+written out as a package, pass check_backbone and check_mixup, and their own tests pass.
 """
 from __future__ import annotations
 
 import ast
 import dataclasses
+import importlib
 import inspect
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -182,8 +189,8 @@ def default_problem(cls: type, owner: str, name: str, cell: str) -> list[str]:
         field = {f.name: f for f in dataclasses.fields(cls)}[name]
         has_default = field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING
         if (cell == "required") == has_default:
-            return [f"`{owner}.{name}`: the code's default is "
-                    f"{'none (required)' if not has_default else repr(field.default)}, the doc says {cell!r}"]
+            code = "none (required)" if not has_default else repr(field.default)
+            return [f"`{owner}.{name}`: the code's default is {code}, the doc says {cell!r}"]
         literal = re.fullmatch(r"`([^`]+)`", cell)
         if has_default and literal:
             default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
@@ -225,7 +232,7 @@ def test_every_contract_check_is_in_the_checks_table_and_every_kind_in_the_overv
     overview = {row[0]: row for row in table_with_header("kind")}
     assert set(overview) == {kind.name for kind in KINDS}
     for kind, base in interfaces.KIND_BASES.items():
-        assert f"`{base.__name__}`" in " ".join(overview[kind]), f"the overview row of {kind} must name {base.__name__}"
+        assert f"`{base.__name__}`" in " ".join(overview[kind]), f"the {kind} row must name {base.__name__}"
 
 
 def test_the_testing_helpers_blend_kinds_and_feature_groups_are_named():
@@ -234,3 +241,55 @@ def test_the_testing_helpers_blend_kinds_and_feature_groups_are_named():
     assert not wanted - names, f"docs/plugin_hooks.md never names {sorted(wanted - names)}"
     unknown = sorted(name for name in names if re.fullmatch(r"check_\w+", name) and name not in testing.__all__)
     assert not unknown, f"docs/plugin_hooks.md names checks that slrbench.testing lacks: {unknown}"
+
+
+# --- CONTRIBUTING.md's walkthrough -----------------------------------------------------------
+CONTRIBUTING = ROOT / "CONTRIBUTING.md"
+WALKTHROUGH_HEADING = "## Walkthrough"
+
+
+def walkthrough_files() -> dict[str, str]:
+    """The walkthrough's Python blocks by the path on their first line (`# path`, maybe "(continued)")."""
+    text = CONTRIBUTING.read_text(encoding="utf-8")
+    assert WALKTHROUGH_HEADING in text, f"CONTRIBUTING.md has no '{WALKTHROUGH_HEADING}' section"
+    section = text.split(WALKTHROUGH_HEADING, 1)[1].split("\n## ", 1)[0]
+    files: dict[str, str] = {}
+    for block in re.findall(r"^```python\n(.*?)^```", section, flags=re.MULTILINE | re.DOTALL):
+        first = re.match(r"# ([\w/]+\.py)\b", block)
+        assert first, f"a walkthrough code block must start with '# path/to/file.py':\n{block[:80]}"
+        files[first.group(1)] = files.get(first.group(1), "") + block
+    return files
+
+
+@pytest.fixture
+def walkthrough_package(tmp_path, monkeypatch):
+    """The walkthrough's files written out and importable; its modules forgotten afterwards."""
+    for path, source in walkthrough_files().items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(source, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield tmp_path
+    for name in [name for name in sys.modules if name.split(".")[0] in {"slrbench_skeleton", "test_skeleton"}]:
+        del sys.modules[name]
+
+
+def test_the_walkthrough_plugins_pass_the_backbone_and_mixup_contracts(walkthrough_package):
+    hooks = [importlib.import_module(f"slrbench_skeleton.{name}") for name in ("plugin", "motion_plugin")]
+    with testing.registered_plugins(*hooks):
+        reports = {name: testing.check_backbone(name) for name in ("pose-tcn", "pose-motion-tcn")}
+        for mixup in ("intra", "sign"):
+            outcomes = testing.check_mixup(mixup, backbones=list(reports))["backbones"]
+            assert all(outcome.startswith("blends every input") for outcome in outcomes.values()), outcomes
+    assert reports["pose-motion-tcn"]["inputs"] == ("keypoint_coordinates", "keypoint_velocity")
+    assert reports["pose-motion-tcn"]["input_blends"] == {
+        "keypoint_coordinates": "linear", "keypoint_zoom": "sample", "keypoint_velocity": "linear"}
+
+
+def test_the_walkthrough_tests_pass_as_a_plugin_author_runs_them(walkthrough_package):
+    """Its own tests, with its conftest.py and the `slrbench_plugins` fixture, in a fresh pytest."""
+    path = os.pathsep.join(filter(None, [str(walkthrough_package), os.environ.get("PYTHONPATH")]))
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+                            cwd=walkthrough_package, env={**os.environ, "PYTHONPATH": path},
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "2 passed" in result.stdout
