@@ -46,6 +46,7 @@ class BackboneBase:
     mixup on what it returns, then `forward`.
     """
 
+    inputs: tuple[str, ...]  # the streams it consumes, among those its PluginSpec declares; required
     feature_dims: dict[str, int]  # feature name (e.g. "v64", "pose") -> C; required
 
     def feature_groups(self) -> dict[str, str]:

@@ -28,7 +28,7 @@ class PluginSpec:
     the context. `inputs` (backbones): the input streams it consumes (`slrbench.inputs`), and
     `streams` the new ones it defines. `blends` (mixups): the blend kinds of inputs it mixes
     ("linear"); empty for a mixup that leaves samples and labels unmixed. `test_options`: small
-    options the contract tests build the plugin with.
+    options `check_backbone`, `check_mixup` and `check_label_smoother` build the plugin with.
     """
 
     name: str

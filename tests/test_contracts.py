@@ -19,19 +19,12 @@ def test_the_example_plugin_is_among_the_checked_plugins():
     assert "posegcn" in registered("backbones") and "spelling" in registered("smoothers")
 
 
-# Built-in backbones checked at a small width (their defaults are the paper's full size).
-_SMALL_S3D = {"width": 0.125}
-BACKBONE_OPTIONS = {
-    "vknet": _SMALL_S3D, "vknet-64": _SMALL_S3D, "vknet-32": _SMALL_S3D, "video-64": _SMALL_S3D,
-    "video-32": _SMALL_S3D, "keypoint-64": _SMALL_S3D, "keypoint-32": _SMALL_S3D,
-    "timm-frames": {"model": "test_resnet"},
-}
-
-
 @pytest.mark.parametrize("name", registered("backbones"))
 def test_backbone_contract(name):
-    report = testing.check_backbone(name, options=BACKBONE_OPTIONS.get(name, {}))
-    assert report["parameters"] > 0
+    """Each at its PluginSpec's `test_options` (the built-in S3Ds at 1/8 width: their defaults are
+    the paper's full size)."""
+    report = testing.check_backbone(name)
+    assert report["parameters"] > 0 and set(report["feature_groups"]) == set(report["feature_dims"])
 
 
 @pytest.mark.parametrize("name", registered("smoothers"))

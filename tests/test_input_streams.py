@@ -118,6 +118,11 @@ def test_keypoint_groups_choose_the_channels_of_table_11():
     assert sum(len(channels) for channels in KEYPOINT_GROUPS.values()) == 63
 
 
+def test_a_keypoint_subset_passes_the_backbone_contract_on_its_declared_channels():
+    report = check_backbone("keypoint-64", options={"width": 0.125, "keypoint_groups": ["hands", "mouth"]})
+    assert report["parameters"] > 0
+
+
 def test_a_keypoint_subset_trains_on_its_own_channels(tmp_path):
     result = run("run", *TINY, "--backbone", "keypoint-64", "--smoother", "vanilla", "--mixup", "intra",
                  "-o", "backbone.width=0.125", "-o", 'backbone.keypoint_groups=["upper-body"]',

@@ -6,7 +6,7 @@ keypoint streams of one clip length (V-K) and the 64- and 32-frame streams of on
 K-K); each type can be switched off (the paper's Table 12). In every fused block the V-K
 exchange comes first, then V-V and K-K on its results, as in the reference.
 
-Inputs (`slrbench.interfaces.BACKBONE_INPUTS`): the loader's 64-frame `video` (B, 3, T, H, W),
+Inputs (`slrbench.inputs.BUILTIN_STREAMS`): the loader's 64-frame `video` (B, 3, T, H, W),
 `keypoints` (B, T, K, 3) and their crop's `keypoint_zoom` (B, 2), which widens each sample's
 Gaussians as the reference's crop-and-resize does (absent: the whole frame). `prepare_inputs`,
 run on the device before the mixup, draws the heatmaps (`slrbench.data.heatmaps`) and cuts the
@@ -82,8 +82,8 @@ class VKNet(BackboneBase, nn.Module):
         if len(self.streams) == 4:
             dims["f"] = 4 * channels[-1]
         self.feature_dims = dims
-        self.groups = {name: "joint" if name in JOINT_FEATURES else "video" if name.startswith("v") else "keypoint"
-                       for name in dims}
+        self.groups = {STREAM_FEATURE[s]: "video" if s in ("video64", "video32") else "keypoint" for s in self.streams}
+        self.groups.update({name: "joint" for name in JOINT_FEATURES if name in dims})
         if options.channels_last:
             self.to(memory_format=torch.channels_last_3d)
 

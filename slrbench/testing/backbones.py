@@ -44,13 +44,17 @@ def example_backbone_inputs(context: BackboneContext, batch_size: int, names: Se
 
 
 def build_for_check(registry: Registry, name: str, options: Mapping[str, Any] | None, context: BackboneContext):
-    """The backbone built with `options` (default: its spec's `test_options`) and what the loader
-    would deliver to it ({stream: InputStream})."""
+    """The backbone built with `options` (default: its spec's `test_options`), what the loader would
+    deliver to it ({stream: InputStream}) and the clip it wants (its declared geometry and keypoint
+    channels, as a context for `example_backbone_inputs`)."""
     plugin = registry.get("backbones", name)
     model = registry.build("backbones", name, dict(plugin.spec.test_options if options is None else options), context)
     table = stream_table(plugin.spec.streams)
     consumed = tuple(name for name in getattr(model, "inputs", ()) if name in table)
-    return plugin, model, delivered_streams(consumed, table)
+    geometry = model.clip_geometry(context)
+    clip = BackboneContext(num_keypoints=geometry.num_keypoints(context.num_keypoints), num_frames=geometry.num_frames,
+                           video_size=geometry.video_size, heatmap_size=geometry.heatmap_size)
+    return plugin, model, delivered_streams(consumed, table), clip
 
 
 def check_backbone(
@@ -67,7 +71,7 @@ def check_backbone(
 
     registry = registry or default_registry()
     label = f"backbone '{name}'"
-    plugin, model, delivered = build_for_check(registry, name, options, context)
+    plugin, model, delivered, clip = build_for_check(registry, name, options, context)
     require(isinstance(model, torch.nn.Module), label, "the factory must return a torch.nn.Module")
     inputs_needed = tuple(getattr(model, "inputs", ()))
     require(bool(inputs_needed), label, "`inputs` must name at least one input")
@@ -82,7 +86,7 @@ def check_backbone(
     heads = tuple(model.default_heads())
     require(bool(heads) and set(heads) <= set(dims), label, f"default_heads() must name features, got {heads}")
 
-    batch = example_backbone_inputs(context, batch_size, inputs_needed, streams=plugin.spec.streams)
+    batch = example_backbone_inputs(clip, batch_size, inputs_needed, streams=plugin.spec.streams)
     model.train()
     prepared = model.prepare_inputs(batch)
     blends = model.input_blends(delivered)

@@ -39,8 +39,8 @@ def check_mixup(
     report: dict[str, Any] = {"backbones": {}}
     for backbone in names:
         label = f"mixup '{name}' with backbone '{backbone}'"
-        backbone_plugin, model, delivered = build_for_check(registry, backbone, None, CHECK_CONTEXT)
-        batch = example_backbone_inputs(CHECK_CONTEXT, batch_size, model.inputs, streams=backbone_plugin.spec.streams)
+        backbone_plugin, model, delivered, clip = build_for_check(registry, backbone, None, CHECK_CONTEXT)
+        batch = example_backbone_inputs(clip, batch_size, model.inputs, streams=backbone_plugin.spec.streams)
         with torch.no_grad():
             prepared = model.train().prepare_inputs(batch)
         blends = model.input_blends(delivered)

@@ -133,4 +133,5 @@ def register_backbones(register):
         summary="Any timm 2-D model applied per frame, then temporal mean or conv (feature v, or k for keypoints)",
         requires=("torch", "timm"),
         inputs=("video", "keypoints"),  # one of them, by its `stream` option
+        test_options={"model": "test_resnet"},
     ))
