@@ -22,7 +22,9 @@ else:  # pragma: no cover - Python 3.10
 class PluginConfig(BaseModel):
     """Base of every plugin's option model: typed, ranged, described, no unknown keys."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    # Infinity and NaN are refused in every float option: no option means anything by them, and a
+    # learning rate or an epsilon of inf trains to NaN (a plugin that wants "no limit" uses None).
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
 
 def parse_value(text: str) -> Any:
@@ -36,19 +38,23 @@ def parse_value(text: str) -> Any:
 def parse_assignments(assignments: list[str], kinds: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Turn `["smoother.epsilon=0.1", ...]` into `{"smoother": {"epsilon": 0.1}}`.
 
-    `kinds` maps every accepted spelling (singular or plural) to the singular name.
+    `kinds` maps every accepted spelling (singular or plural) to the singular name. Every malformed
+    assignment is reported, one line each (`OptionsError`).
     """
     options: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
     for assignment in assignments:
         target, sep, value = assignment.partition("=")
         kind_text, dot, key = target.strip().partition(".")
         if not sep or not dot or not key or not kind_text:
-            raise UsageError(f"option '{assignment}' must look like KIND.KEY=VALUE (e.g. smoother.epsilon=0.1)")
-        if kind_text not in kinds:
-            raise UsageError(
-                f"option '{assignment}': unknown kind '{kind_text}'; use one of {', '.join(sorted(set(kinds.values())))}"
-            )
-        options.setdefault(kinds[kind_text], {})[key] = parse_value(value.strip())
+            problems.append(f"option '{assignment}' must look like KIND.KEY=VALUE (e.g. smoother.epsilon=0.1)")
+        elif kind_text not in kinds:
+            problems.append(f"option '{assignment}': unknown kind '{kind_text}'; use one of "
+                            f"{', '.join(sorted(set(kinds.values())))}")
+        else:
+            options.setdefault(kinds[kind_text], {})[key] = parse_value(value.strip())
+    if problems:
+        raise OptionsError(problems)
     return options
 
 
@@ -59,7 +65,9 @@ def load_config_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise UsageError(f"config file {path} does not exist") from None
     except OSError as error:
-        raise UsageError(f"config file {path} cannot be read: {error.strerror}") from None
+        raise UsageError(f"config file {path} cannot be read: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"config file {path} is not a text file (not UTF-8); a config is TOML text") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

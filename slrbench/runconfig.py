@@ -22,12 +22,20 @@ from slrbench.registry import Registry
 
 PLUGIN_KINDS_OF_A_RUN = ("backbone", "smoother", "mixup", "embedder")  # the dataset follows the benchmark
 RUN_PLUGIN_KINDS = ("dataset", *PLUGIN_KINDS_OF_A_RUN)
+# Upper bounds of the run's counts: far above any recipe, low enough to catch a typo.
+MAX_EPOCHS = 100_000
+MAX_BATCH = 65_536
+MAX_FRAMES = 1_024
+MAX_PIXELS = 2_048
+MAX_WORKERS = 256
+MAX_SEED = 2**32 - 1  # numpy's seeds are 32-bit
 
 
 class RunSettings(BaseModel):
-    """Run settings that are not plugin options (paper recipe defaults)."""
+    """Run settings that are not plugin options (paper recipe defaults). Floats are finite and
+    counts have upper bounds (MAX_*): a typo such as `--epochs 1000000000` is refused, not run."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     benchmark: str = Field("synthetic", description="standard benchmark (e.g. wlasl2000); synthetic: the embedded demo")
     data_root: Optional[Path] = Field(None, description="folder holding the benchmark's annotation files and videos")
@@ -35,18 +43,18 @@ class RunSettings(BaseModel):
     smoother: str = Field("lang", description="label smoother plugin")
     mixup: str = Field("sign", description="mixup plugin")
     embedder: str = Field("glove", description="word embedder plugin (gloss vectors)")
-    epochs: int = Field(100, ge=1, description="training epochs (cosine schedule over all of them)")
-    batch_size: int = Field(32, ge=1, description="effective (global) batch size: one optimizer step")
+    epochs: int = Field(100, ge=1, le=MAX_EPOCHS, description="training epochs (cosine schedule over all of them)")
+    batch_size: int = Field(32, ge=1, le=MAX_BATCH, description="effective (global) batch size: one optimizer step")
     micro_batch_size: Optional[int] = Field(
-        None, ge=1, description="clips per process per forward pass; default batch_size / world size "
+        None, ge=1, le=MAX_BATCH, description="clips per process per forward pass; default batch_size / world size "
         "(smaller values accumulate gradients)")
     lr: float = Field(1e-3, gt=0, description="Adam learning rate (cosine-annealed over the epochs)")
     weight_decay: float = Field(1e-3, ge=0, description="Adam weight decay")
     precision: Literal["auto", "fp32", "bf16"] = Field("auto", description="auto: bf16 autocast on CUDA, fp32 on CPU")
-    num_frames: int = Field(64, ge=8, description="frames of the training window (the 32-frame clip is derived)")
-    video_size: int = Field(224, ge=32, description="video frames are cropped and resized to this square")
-    heatmap_size: int = Field(112, ge=16, description="keypoint coordinates are scaled to this heatmap grid")
-    workers: int = Field(2, ge=0, description="data-loading worker processes per training process")
+    num_frames: int = Field(64, ge=8, le=MAX_FRAMES, description="frames of the training window (the 32-frame clip is derived)")
+    video_size: int = Field(224, ge=32, le=MAX_PIXELS, description="video frames are cropped and resized to this square")
+    heatmap_size: int = Field(112, ge=16, le=MAX_PIXELS, description="keypoint coordinates are scaled to this heatmap grid")
+    workers: int = Field(2, ge=0, le=MAX_WORKERS, description="data-loading worker processes per training process")
     heads: Optional[list[str]] = Field(None, description="heads ensembled at evaluation; default the joint heads "
                                                          "(f64, f32, f) when present, else all")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where to train")
@@ -54,7 +62,7 @@ class RunSettings(BaseModel):
     test_view: Literal["full", "center-crop"] = Field(
         "full", description="evaluation frames: full = the whole frame resized (the reference's test view); "
         "center-crop = the central 224/256 box")
-    seed: int = Field(321, description="random seed")
+    seed: int = Field(321, ge=0, le=MAX_SEED, description="random seed")
     out: Optional[Path] = Field(None, description="run directory; default results/runs/<benchmark>-<time>")
     resume: bool = Field(False, description="continue the run in --out from its last checkpoint")
     variant: Optional[str] = Field(None, description="the recipe variant (`[variants.NAME]` of --config) this run uses")
@@ -200,10 +208,16 @@ def resolve_run_plan(
             flags = {**flags, kind: values.pop("name")}
         options.setdefault(kind, {}).update(values)
     problems: list[str] = []
+    given = {**file_settings, **{k: v for k, v in flags.items() if v is not None}}
     try:
-        settings = RunSettings(**{**file_settings, **{k: v for k, v in flags.items() if v is not None}})
-    except ValidationError as error:
-        raise OptionsError(validation_problems(error, "run", RunSettings)) from None
+        settings = RunSettings(**given)
+    except ValidationError as error:  # report them, then check the plugins with the valid settings
+        problems.extend(validation_problems(error, "run", RunSettings))
+        bad = {str(problem["loc"][0]) for problem in error.errors() if problem["loc"]}
+        try:
+            settings = RunSettings(**{key: value for key, value in given.items() if key not in bad})
+        except ValidationError:
+            raise OptionsError(problems) from None
 
     chosen: dict[str, str] = {kind: getattr(settings, kind) for kind in PLUGIN_KINDS_OF_A_RUN}
     try:

@@ -78,7 +78,7 @@ def test_nmfs_csl_label_out_of_range_names_the_file(tmp_path):
     with pytest.raises(UsageError, match="1067"):
         build("nmfs-csl", root)
     (root / "test.txt").write_text("P50/a.mp4\n")
-    with pytest.raises(UsageError, match=r"test.txt, line 1"):
+    with pytest.raises(UsageError, match=r"test.txt: line 1"):
         build("nmfs-csl", root)
 
 

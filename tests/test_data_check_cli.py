@@ -30,14 +30,18 @@ def test_check_counts_missing_videos_and_one_corrupt_file(tmp_path):
     shutil.copy(SAMPLES / "mediapipe.pose", root / "keypoints" / "69241.pose")
     before = snapshot(root)
     result = runner.invoke(app, ["data", "check", "--benchmark", "wlasl100", "--data-root", str(root), "--json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # val and test have no usable sample: the report, then one line
+    assert result.stderr.count("error:") == 1 and "no usable sample in split(s) val, test" in result.stderr
     report = json.loads(result.stdout)
     assert snapshot(root) == before
     assert (report["benchmark"], report["num_classes"]) == ("wlasl100", 20)
-    assert report["splits"]["train"] == {"annotated": 350, "videos_present": 3, "videos_missing": 347,
-                                         "keypoints_present": 1, "unreadable": 1, "keypoints_outside_frame": 0}
-    assert report["splits"]["val"] == {"annotated": 84, "videos_present": 0, "videos_missing": 84,
-                                       "keypoints_present": 0, "unreadable": 0, "keypoints_outside_frame": 0}
+    assert report["splits"]["train"] == {"annotated": 350, "checked": 350, "usable": 2, "videos_present": 3,
+                                         "videos_missing": 347, "keypoints_present": 1, "unreadable": 1,
+                                         "keypoints_outside_frame": 0, "keypoints_length_mismatch": 1}
+    assert report["splits"]["val"] == {"annotated": 84, "checked": 84, "usable": 0, "videos_present": 0,
+                                       "videos_missing": 84, "keypoints_present": 0, "unreadable": 0,
+                                       "keypoints_outside_frame": 0, "keypoints_length_mismatch": 0}
+    assert report["unusable_splits"] == ["val", "test"]
     assert report["splits"]["test"]["annotated"] == 65
     assert [p["sample_id"] for p in report["problems"]] == ["68011"]
 
@@ -45,7 +49,7 @@ def test_check_counts_missing_videos_and_one_corrupt_file(tmp_path):
 @needs_shared_data
 def test_check_on_the_msasl_excerpt_in_plain_text(tmp_path):
     result = runner.invoke(app, ["data", "check", "--benchmark", "msasl100", "--data-root", str(msasl_root(tmp_path))])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # annotations only: no split has a usable sample
     assert "msasl100 (msasl): 100 classes" in result.stdout
     assert "472" in result.stdout and "153" in result.stdout and "102" in result.stdout
 
@@ -57,8 +61,10 @@ def test_check_nmfs_csl_and_synthetic_json(tmp_path):
     assert report["splits"]["val"]["annotated"] == 0
     result = runner.invoke(app, ["data", "check", "--benchmark", "synthetic", "-o", "dataset.num_classes=4", "--json"])
     report = json.loads(result.stdout)
-    assert report["splits"]["test"] == {"annotated": 32, "videos_present": 32, "videos_missing": 0,
-                                        "keypoints_present": 32, "unreadable": 0, "keypoints_outside_frame": 0}
+    assert result.exit_code == 0, result.output
+    assert report["splits"]["test"] == {"annotated": 32, "checked": 32, "usable": 32, "videos_present": 32,
+                                        "videos_missing": 0, "keypoints_present": 32, "unreadable": 0,
+                                        "keypoints_outside_frame": 0, "keypoints_length_mismatch": 0}
 
 
 def test_check_errors_are_one_line_with_exit_code_2(tmp_path):
@@ -89,7 +95,7 @@ def test_check_counts_and_warns_about_keypoints_in_another_frame(tmp_path, video
     root = wlasl_with_reference_pickle(tmp_path, (1920, 1080), video)  # 1080p coordinates, declared 256 x 256
     before = snapshot(root)
     result = runner.invoke(app, ["data", "check", "--benchmark", "wlasl100", "--data-root", str(root), "--json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # the excerpt's val and test have no files
     report = json.loads(result.stdout)
     assert snapshot(root) == before
     assert report["splits"]["train"]["keypoints_outside_frame"] == 1 and report["splits"]["train"]["unreadable"] == 0
@@ -108,7 +114,7 @@ def test_check_counts_and_warns_about_keypoints_in_another_frame(tmp_path, video
 def test_check_stays_quiet_about_reference_keypoints_in_their_256_frame(tmp_path):
     root = wlasl_with_reference_pickle(tmp_path, (256, 256))
     result = runner.invoke(app, ["data", "check", "--benchmark", "wlasl100", "--data-root", str(root)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # the excerpt's val and test have no files
     assert "outside the frame" not in result.output
     assert "outside" in result.stdout and "frame" in result.stdout  # the column's header (wrapped when narrow)
     report = json.loads(runner.invoke(app, ["data", "check", "--benchmark", "wlasl100", "--data-root", str(root),

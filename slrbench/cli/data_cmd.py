@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from slrbench.cli.output import console, print_json, print_warnings, reporting_errors
+from slrbench.errors import UsageError
 
 data_app = typer.Typer(help="Inspect benchmark data.", no_args_is_help=True)
 
@@ -18,14 +19,17 @@ def check(
     benchmark: Annotated[str, typer.Option(help="standard benchmark, e.g. wlasl100, msasl1000, nmfs-csl, synthetic")],
     data_root: Annotated[Optional[Path], typer.Option(help="folder with the annotation files and videos")] = None,
     option: Annotated[Optional[list[str]], typer.Option("-o", "--option", help="dataset.KEY=VALUE (repeatable)")] = None,
+    sample: Annotated[Optional[int], typer.Option(min=1, help="check N samples per split, drawn at random with "
+                                                  "a fixed seed (default: every sample)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
-    """Per split: annotated samples, present and missing videos, present keypoints, unreadable files, and
-    keypoints far outside the frame (coordinates in another frame than declared)."""
+    """Per split: annotated and checked samples, usable ones, present and missing videos, present keypoints,
+    unreadable files (each sample's whole window is decoded, its keypoints loaded and validated), keypoint
+    tracks of another length than their video, and keypoints far outside the frame. Exits 2 when a split
+    has samples but none usable."""
     with reporting_errors():
         from slrbench.config import parse_assignments
         from slrbench.data.check import check_benchmark
-        from slrbench.errors import UsageError
         from slrbench.registry import default_registry
 
         options = parse_assignments(option or [], {"dataset": "dataset", "datasets": "dataset"})
@@ -35,14 +39,19 @@ def check(
         if data_root is not None and not data_root.is_dir():
             raise UsageError(f"--data-root {data_root} is not a folder")
         if as_json:
-            report = check_benchmark(default_registry(), benchmark, data_root, options.get("dataset"))
+            report = check_benchmark(default_registry(), benchmark, data_root, options.get("dataset"), sample=sample)
         else:
             with console.status(f"checking {benchmark}"):
-                report = check_benchmark(default_registry(), benchmark, data_root, options.get("dataset"))
+                report = check_benchmark(default_registry(), benchmark, data_root, options.get("dataset"),
+                                         sample=sample)
     if as_json:
         print_json(report)
-        return
-    _print_report(report)
+    else:
+        _print_report(report)
+    if report["unusable_splits"]:
+        with reporting_errors():
+            raise UsageError(f"no usable sample in split(s) {', '.join(report['unusable_splits'])}: every one "
+                             "lacks its files or has an unreadable one (see the counts above)")
 
 
 def _print_report(report: dict) -> None:
@@ -52,9 +61,14 @@ def _print_report(report: dict) -> None:
     console.print(f"[bold]{report['benchmark']}[/] ({report['dataset']}): {report['num_classes']} classes",
                   highlight=False)
     table = Table(box=None, pad_edge=False, padding=(0, 1))
-    columns = ("annotated", "videos_present", "videos_missing", "keypoints_present", "unreadable",
+    splits = report["splits"].values()
+    sampled = any(counts["checked"] != counts["annotated"] for counts in splits)
+    mismatched = any(counts["keypoints_length_mismatch"] for counts in splits)  # shown when there are some
+    columns = ("annotated", *(("checked",) if sampled else ()), "usable", "videos_present", "videos_missing",
+               "keypoints_present", "unreadable", *(("keypoints_length_mismatch",) if mismatched else ()),
                "keypoints_outside_frame")
-    headers = {"keypoints_outside_frame": "outside frame"}
+    headers = {"annotated": "samples", "keypoints_present": "keypoints", "keypoints_outside_frame": "outside frame",
+               "keypoints_length_mismatch": "kp length"}  # narrow: an 80-column terminal shows every column
     table.add_column("split")
     for column in columns:
         header = headers.get(column, column.replace("_", " "))  # narrow terminals wrap it at the spaces

@@ -23,6 +23,13 @@ def evaluate(
             raise UsageError(f"--crops must be 1 or 3 (got {crops})")
         if device not in ("auto", "cpu", "cuda"):
             raise UsageError(f"--device must be auto, cpu or cuda (got {device})")
+        if not run_dir.is_dir():
+            raise UsageError(f"{run_dir} is not a folder; give a run directory written by `slrbench run`")
+        from slrbench.evaluation.rundir import read_json
+
+        recorded = read_json(run_dir / "config.json", expect=dict)  # a truncated or foreign file: one line
+        if not isinstance(recorded.get("plan"), dict):
+            raise UsageError(f"{run_dir / 'config.json'}: no 'plan' object; is {run_dir} a slrbench run directory?")
         from slrbench.cli.run_cmd import print_run_summary
         from slrbench.registry import default_registry
         from slrbench.training.eval_run import evaluate_run

@@ -10,15 +10,41 @@ from slrbench.errors import UsageError
 from slrbench.registry import Registry
 
 
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
+
+
 def read_glosses_file(path: Path) -> list[str]:
     """One gloss per line, in class order; blank lines are skipped."""
+    if path.is_dir():
+        raise UsageError(f"glosses file {path} is a folder; give a text file with one gloss per line")
     try:
         glosses = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     except FileNotFoundError:
         raise UsageError(f"glosses file {path} does not exist") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"glosses file {path} is not a text file (not UTF-8); one gloss per line") from None
+    except OSError as error:
+        raise UsageError(f"glosses file {path} cannot be read: {error.strerror or error}") from None
     if not glosses:
         raise UsageError(f"glosses file {path} lists no gloss (one per line, in class order)")
     return glosses
+
+
+def check_output_file(path: Path | None, option: str, suffixes: tuple[str, ...] = ()) -> None:
+    """Before any work: `path` can be written as a file (not a folder, its folder exists, a known suffix)."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise UsageError(f"{option} {path} is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise UsageError(f"{option} {path}: the folder {path.parent} does not exist")
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise UsageError(f"{option} {path}: use one of {', '.join(suffixes)}")
+
+
+def check_cache_dir(path: Path | None) -> None:
+    if path is not None and path.exists() and not path.is_dir():
+        raise UsageError(f"--cache-dir {path} is a file; give a folder for the vector cache")
 
 
 def benchmark_glosses(registry: Registry, benchmark: str, data_root: Path | None, options: dict[str, Any]) -> list[str]:

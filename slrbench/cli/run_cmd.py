@@ -66,18 +66,23 @@ def run(
             config = DEMO
         staged = resolve_staged_plan(default_registry(), load_config_file(config) if config else {}, variant,
                                      str(config or ""), flags, option or [], stage)
+        from slrbench.preflight import check_run_plan  # reads the data: imported on use
+
+        data_warnings = check_run_plan(default_registry(), staged.target)  # what the run checks before building
+        for stage_plan in staged.chain:
+            check_run_plan(default_registry(), stage_plan.plan)
         if dry_run:
-            print_dry_run(staged, as_json)
+            print_dry_run(staged, as_json, data_warnings)
             return
         for plan in staged.plans_to_run():
             train_and_report(plan)
 
 
-def print_dry_run(staged: StagedPlan, as_json: bool) -> None:
+def print_dry_run(staged: StagedPlan, as_json: bool, data_warnings: list[str]) -> None:
     document = staged.target.record()
     if staged.chain or staged.target.settings.stage:
         document["stages"] = staged.describe()
-    document["warnings"] = comparability_warnings(staged.target)
+    document["warnings"] = comparability_warnings(staged.target) + data_warnings
     if as_json:
         print_json(document)
         return

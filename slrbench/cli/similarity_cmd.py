@@ -7,7 +7,9 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from slrbench.cli.glosses import benchmark_glosses, embed_with_report
+from slrbench.cli.glosses import (
+    PLOT_SUFFIXES, benchmark_glosses, check_cache_dir, check_output_file, embed_with_report,
+)
 from slrbench.cli.output import console, reporting_errors
 from slrbench.config import parse_assignments
 from slrbench.errors import UsageError
@@ -32,6 +34,9 @@ def similarity(
     with reporting_errors():
         if bool(glosses) == bool(benchmark):
             raise UsageError("give either gloss words or --benchmark NAME (with --data-root DIR), not both or neither")
+        check_output_file(out, "--out")
+        check_output_file(plot, "--plot", PLOT_SUFFIXES)
+        check_cache_dir(None if no_cache else cache_dir)
         options = parse_assignments(option or [], KIND_SPELLINGS)
         if set(options) - {"embedder", "dataset"}:
             raise UsageError(f"options for {', '.join(sorted(set(options) - {'embedder', 'dataset'}))} do not apply here")

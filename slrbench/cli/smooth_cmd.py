@@ -7,7 +7,9 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from slrbench.cli.glosses import benchmark_glosses, embed_with_report, read_glosses_file
+from slrbench.cli.glosses import (
+    benchmark_glosses, check_cache_dir, check_output_file, embed_with_report, read_glosses_file,
+)
 from slrbench.cli.output import console, reporting_errors
 from slrbench.config import parse_assignments
 from slrbench.errors import UsageError
@@ -34,6 +36,8 @@ def smooth(
             raise UsageError("give either --glosses-file FILE or --benchmark NAME (with --data-root DIR)")
         if out is not None and out.suffix != ".npy":
             raise UsageError(f"--out {out}: the target table is written as .npy; name the file *.npy")
+        check_output_file(out, "--out")
+        check_cache_dir(cache_dir)
         options = parse_assignments(option or [], KIND_SPELLINGS)
         stray = set(options) - {"smoother", "embedder", "dataset"}
         if stray:

@@ -7,6 +7,7 @@ from typing import Annotated, Literal, Optional
 import typer
 
 from slrbench.cli.output import console, reporting_errors
+from slrbench.errors import UsageError
 
 
 def table(
@@ -17,6 +18,8 @@ def table(
 ) -> None:
     """Lay runs out like the paper's tables (per-instance / per-class top-1 / top-5)."""
     with reporting_errors():
+        if out is not None and out.is_dir():
+            raise UsageError(f"--out {out} is a folder; give a file name for the table")
         import pandas as pd
 
         from slrbench.evaluation.tables import reference_rows, render, run_rows

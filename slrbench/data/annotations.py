@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from slrbench.data.annotation_schema import MsaslSample, Problems, WlaslGloss, WlaslInstance, check_glosses
 from slrbench.data.keypoints import extraction_frames
 from slrbench.errors import UsageError
 
@@ -38,6 +39,17 @@ def read_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise UsageError(f"{path}: not valid JSON ({error}); download the official file again") from None
+    except OSError as error:
+        raise UsageError(f"{path} cannot be read: {error.strerror or error}") from None
+
+
+def read_text_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not a text file (not UTF-8)") from None
+    except OSError as error:
+        raise UsageError(f"{path} cannot be read: {error.strerror or error}") from None
 
 
 class KeypointFinder:
@@ -75,24 +87,39 @@ def _row(sample_id, split, label, gloss, video: Path, keypoints: tuple[str, str]
 
 def read_wlasl(root: Path) -> tuple[list[dict[str, Any]], list[str]]:
     """WLASL_v0.3.json: class index = gloss order in the file; videos `videos/<video_id>.mp4`.
-    frame_start (1-based) / frame_end (inclusive, -1 = to the end) become start / end (0-based, end exclusive)."""
+    frame_start (1-based) / frame_end (inclusive, -1 = to the end) become start / end (0-based, end exclusive).
+    Every entry and instance is validated (annotation_schema); all problems are reported at once."""
     path = root / WLASL_FILE
     entries = read_json(path)
-    if not isinstance(entries, list) or not all(isinstance(e, dict) and "gloss" in e for e in entries):
+    if not isinstance(entries, list):
         raise UsageError(f"{path}: expected a list of {{'gloss', 'instances'}} entries (the official WLASL format)")
+    problems = Problems()
+    checked = [problems.validate(WlaslGloss, entry, path, f"gloss {label}") for label, entry in enumerate(entries)]
+    glosses = check_glosses([entry.gloss if entry is not None else None for entry in checked], path, problems,
+                            reported=frozenset(label for label, entry in enumerate(checked) if entry is None))
     keypoints = KeypointFinder(root, "wlasl")
-    rows, glosses = [], []
-    for label, entry in enumerate(entries):
-        glosses.append(str(entry["gloss"]))
-        for instance in entry.get("instances", []):
-            split = _SPLIT_NAMES.get(str(instance.get("split")))
-            if split is None:
-                raise UsageError(f"{path}: gloss '{entry['gloss']}' has an instance with split {instance.get('split')!r}")
-            video_id = str(instance["video_id"])
-            start = max(int(instance.get("frame_start", 1)) - 1, 0)
-            end = int(instance.get("frame_end", -1))
-            rows.append(_row(video_id, split, label, glosses[-1], root / "videos" / f"{video_id}.mp4",
-                             keypoints.reference(video_id), start or "", end if end > 0 else ""))
+    rows, seen = [], {}
+    for label, entry in enumerate(checked):
+        if entry is None:
+            continue
+        for number, raw in enumerate(entry.instances):
+            where = f"gloss {label} '{entry.gloss}', instance {number}"
+            instance = problems.validate(WlaslInstance, raw, path, where)
+            if instance is None:
+                continue
+            video_id = str(instance.video_id)
+            if video_id in seen:
+                problems.add(path, where, f"video_id {video_id} is already instance {seen[video_id]}")
+                continue
+            seen[video_id] = where
+            start, end = instance.frame_start - 1, instance.frame_end
+            if end > 0 and end <= start:
+                problems.add(path, where, f"frame_end {end} is before frame_start {instance.frame_start}")
+                continue
+            rows.append(_row(video_id, _SPLIT_NAMES[instance.split], label, entry.gloss,
+                             root / "videos" / f"{video_id}.mp4", keypoints.reference(video_id),
+                             start or "", end if end > 0 else ""))
+    problems.raise_if_any()
     return rows, glosses
 
 
@@ -105,30 +132,45 @@ def msasl_clip_name(sample: dict[str, Any]) -> str:
 
 
 def read_msasl(root: Path) -> tuple[list[dict[str, Any]], list[str]]:
-    """MSASL_{train,val,test}.json + MSASL_classes.json; trimmed clips `videos/<clip name>.mp4`."""
+    """MSASL_{train,val,test}.json + MSASL_classes.json; trimmed clips `videos/<clip name>.mp4`.
+    Every sample is validated (annotation_schema); all problems are reported at once."""
     classes = read_json(root / MSASL_CLASSES)
     if not isinstance(classes, list):
         raise UsageError(f"{root / MSASL_CLASSES}: expected a list of class names")
+    problems = Problems()
+    glosses = check_glosses(classes, root / MSASL_CLASSES, problems, what="class")
     keypoints = KeypointFinder(root, "msasl")
     rows = []
     for split, name in MSASL_FILES.items():
-        samples = read_json(root / name)
-        for position, sample in enumerate(samples):
-            if "label" not in sample or "url" not in sample:
-                raise UsageError(f"{root / name}: sample {position} lacks 'label' or 'url' (the official format)")
-            label = int(sample["label"])
-            if not 0 <= label < len(classes):
-                raise UsageError(f"{root / name}: sample {position} has label {label}, not in MSASL_classes.json")
-            clip = msasl_clip_name(sample)
-            rows.append(_row(f"{split}-{position:05d}", split, label, str(classes[label]),
+        path = root / name
+        samples = read_json(path)
+        if not isinstance(samples, list):
+            problems.add(path, "", f"expected a list of samples (the official MS-ASL format), got {type(samples).__name__}")
+            continue
+        for position, raw in enumerate(samples):
+            sample = problems.validate(MsaslSample, raw, path, f"sample {position}")
+            if sample is None:
+                continue
+            if sample.label >= len(classes):
+                problems.add(path, f"sample {position}", f"label: {sample.label} is not a class of {MSASL_CLASSES} "
+                             f"(0..{len(classes) - 1})")
+                continue
+            if sample.end < sample.start:
+                problems.add(path, f"sample {position}", f"end {sample.end} is before start {sample.start}")
+                continue
+            clip = msasl_clip_name(raw)
+            rows.append(_row(f"{split}-{position:05d}", split, sample.label, glosses[sample.label],
                              root / "videos" / f"{clip}.mp4", keypoints.reference(clip)))
-    return rows, [str(c) for c in classes]
+    problems.raise_if_any()
+    return rows, glosses
 
 
 def read_nmfs_csl(root: Path) -> list[dict[str, Any]]:
     """NMFs-CSL split lists `train.txt`, `test.txt` (and an optional `val.txt`): one
-    `<video path under videos/> <label>` per line; labels are class indices only."""
+    `<video path under videos/> <label>` per line; labels are class indices only. All problems
+    are reported at once."""
     rows, seen = [], {}
+    problems = Problems()
     keypoints = KeypointFinder(root, "nmfs-csl")
     for split, name in NMFS_CSL_LISTS.items():
         path = root / name
@@ -136,17 +178,20 @@ def read_nmfs_csl(root: Path) -> list[dict[str, Any]]:
             if split == "val":
                 continue
             raise UsageError(f"{path} is missing; put the NMFs-CSL split list there (lines '<video> <label>')")
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for number, line in enumerate(read_text_lines(path), start=1):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
             parts = line.rsplit(maxsplit=1)
             if len(parts) != 2 or not parts[1].isdigit():
-                raise UsageError(f"{path}, line {number}: expected '<video> <label>', got {line!r}")
+                problems.add(path, f"line {number}", f"expected '<video> <label>', got {line[:60]!r}")
+                continue
             video, label = parts[0], int(parts[1])
             if video in seen:
-                raise UsageError(f"{path}, line {number}: {video} is listed twice (first in {seen[video]})")
+                problems.add(path, f"line {number}", f"{video} is listed twice (first in {seen[video]})")
+                continue
             seen[video] = f"{name}, line {number}"
             name_without_suffix = Path(video).with_suffix("").as_posix()
             rows.append(_row(video, split, label, "", root / "videos" / video, keypoints.reference(name_without_suffix)))
+    problems.raise_if_any()
     return rows

@@ -1,10 +1,13 @@
 """`slrbench data check`: what a data root holds for a benchmark, per split, read-only.
 
-Counts the annotated samples, present and missing videos, present keypoints, the present
-files that cannot be read (a video whose first frame does not decode, a keypoint file that does
-not load), and the samples whose keypoints lie far outside the frame: their coordinates are in
-another frame than the dataset declares (`outside_frame`). Each file is read once. Nothing is
-written anywhere, least of all into the data root.
+Counts the annotated samples, the checked ones (all, or `--sample N` per split), present and
+missing videos, present keypoints, the present files that cannot be read (a video whose window,
+every frame of [start, end), does not decode; a keypoint entry that does not load, is not a
+(frames, keypoints, 3) array of numbers or has 0 frames), the usable samples (a present file
+and no unreadable one), keypoint tracks of another length than their video, and the samples
+whose keypoints lie far outside the frame: their coordinates are in another frame than the
+dataset declares (`outside_frame`). `unusable_splits` lists the splits with samples but none
+usable (the command then exits 2). Nothing is written anywhere, least of all into the data root.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from slrbench.data.benchmark import open_benchmark
-from slrbench.data.decoding import VideoUnreadable, open_video
+from slrbench.data.decoding import VideoUnreadable
 from slrbench.data.keypoints import KeypointsUnavailable, KeypointTrack, format_frame, rescale_keypoints
 from slrbench.data.sources import FileClipReader, read_row_keypoints
 from slrbench.interfaces import SPLITS
@@ -29,67 +32,149 @@ from slrbench.registry import Registry
 OUTSIDE_SCORE = 0.3
 OUTSIDE_MARGIN = 0.1
 OUTSIDE_FRACTION = 0.25
+DECODE_CHUNK = 32  # frames decoded at once: bounded memory for long, large videos
 
 
 def check_benchmark(registry: Registry, benchmark: str, data_root: Optional[Path],
                     options: Optional[dict[str, Any]] = None,
-                    progress: Optional[Callable[[int, int], None]] = None) -> dict[str, Any]:
+                    progress: Optional[Callable[[int, int], None]] = None,
+                    sample: Optional[int] = None) -> dict[str, Any]:
+    """The report of `data check` (docs/data.md). `sample`: check that many samples per split, drawn
+    at random with a fixed seed (default: every sample)."""
     opened = open_benchmark(registry, benchmark, data_root, options)
     table = opened.manifest()
     embedded = opened.clip_reader()
-    splits = {split: {"annotated": 0, "videos_present": 0, "videos_missing": 0, "keypoints_present": 0,
-                      "unreadable": 0, "keypoints_outside_frame": 0} for split in SPLITS}
-    problems: list[dict[str, str]] = []
-    outside: list[str] = []  # one line per sample whose keypoints lie outside the frame
+    splits = {split: {"annotated": 0, "checked": 0, "usable": 0, "videos_present": 0, "videos_missing": 0,
+                      "keypoints_present": 0, "unreadable": 0, "keypoints_outside_frame": 0,
+                      "keypoints_length_mismatch": 0} for split in SPLITS}
+    findings = Findings()
     rows = table.to_dict("records")
-    files = FileClipReader()
+    for row in rows:
+        splits[row["split"]]["annotated"] += 1
+    chosen = _sampled(rows, sample)
     with quiet_native_stderr():  # ffmpeg and decord print their own lines about corrupt files
-        _count(rows, embedded, files, splits, problems, outside, progress)
-    warnings = opened.warnings()
-    if outside:
-        warnings.append(
-            f"{len(outside)} sample(s) have keypoints far outside the frame, e.g. {outside[0]}: their coordinates "
-            "are in another frame than declared; declare it with -o dataset.keypoints_frame=WxH (a manifest: its "
-            "keypoints_frame column), or extract them again with `slrbench keypoints extract` (docs/data.md)")
+        for number, row in enumerate(chosen):
+            counts = splits[row["split"]]
+            counts["checked"] += 1
+            if embedded is not None:  # clips generated in memory: present and readable by construction
+                counts["videos_present"] += embedded.video_present(row)
+                counts["keypoints_present"] += embedded.keypoints_present(row)
+                counts["usable"] += 1
+            else:
+                _check_row(row, counts, findings)
+            if progress is not None:
+                progress(number + 1, len(chosen))
+    warnings = opened.warnings() + findings.warnings()
     return {
         "benchmark": benchmark, "dataset": opened.dataset_name, "num_classes": opened.info.num_classes, "splits": splits,
-        "warnings": warnings, "problems": problems,
+        "warnings": warnings, "problems": findings.problems,
+        "unusable_splits": [split for split, counts in splits.items() if counts["checked"] and not counts["usable"]],
     }
 
 
-def _count(rows, embedded, files, splits, problems, outside, progress) -> None:
-    for number, row in enumerate(rows):
-        counts = splits[row["split"]]
-        counts["annotated"] += 1
-        if embedded is not None:  # clips generated in memory: present and readable by construction
-            counts["videos_present"] += embedded.video_present(row)
-            counts["keypoints_present"] += embedded.keypoints_present(row)
+def _sampled(rows: list[dict[str, Any]], sample: Optional[int]) -> list[dict[str, Any]]:
+    if sample is None:
+        return rows
+    rng = np.random.default_rng(0)
+    chosen = []
+    for split in SPLITS:
+        members = [row for row in rows if row["split"] == split]
+        if len(members) > sample:
+            members = [members[i] for i in sorted(rng.choice(len(members), sample, replace=False))]
+        chosen.extend(members)
+    return chosen
+
+
+class Findings:
+    """Problems (one per unreadable file) and the samples behind each warning."""
+
+    def __init__(self) -> None:
+        self.problems: list[dict[str, str]] = []
+        self.outside: list[str] = []  # one line per sample whose keypoints lie outside the frame
+        self.mismatched: list[str] = []  # samples whose keypoint track and video differ in length
+
+    def unreadable(self, row: dict[str, Any], file: Any, reason: str) -> None:
+        self.problems.append({"sample_id": str(row["sample_id"]), "file": str(file), "reason": reason})
+
+    def warnings(self) -> list[str]:
+        lines = []
+        if self.outside:
+            lines.append(
+                f"{len(self.outside)} sample(s) have keypoints far outside the frame, e.g. {self.outside[0]}: their "
+                "coordinates are in another frame than declared; declare it with -o dataset.keypoints_frame=WxH (a "
+                "manifest: its keypoints_frame column), or extract them again with `slrbench keypoints extract` "
+                "(docs/data.md)")
+        if self.mismatched:
+            lines.append(
+                f"{len(self.mismatched)} sample(s) have a keypoint track of another length than their video, e.g. "
+                f"{self.mismatched[0]}: the loader pairs frame i with keypoints i and cuts both to the shorter; "
+                "extract the keypoints from these very videos (`slrbench keypoints extract`)")
+        return lines
+
+
+def _check_row(row: dict[str, Any], counts: dict[str, int], findings: Findings) -> None:
+    """Decode the sample's window, load and validate its keypoints; count what the run would meet."""
+    files = FileClipReader()
+    broken, readable, video_frames, video_size = False, False, None, None
+    if files.video_present(row):
+        counts["videos_present"] += 1
+        reason, video_frames, video_size = _decode_window(files, row)
+        if reason:
+            broken = True
+            findings.unreadable(row, row["video"], reason)
         else:
-            unreadable, video_size = False, None
-            if files.video_present(row):
-                counts["videos_present"] += 1
-                reason, video_size = _probe_video(row["video"])
-                if reason:
-                    unreadable = True
-                    problems.append({"sample_id": str(row["sample_id"]), "file": str(row["video"]), "reason": reason})
-            else:
-                counts["videos_missing"] += 1
-            if files.keypoints_present(row):
-                counts["keypoints_present"] += 1
-                try:
-                    track = read_row_keypoints(row)
-                except KeypointsUnavailable as error:
-                    unreadable = True
-                    problems.append({"sample_id": str(row["sample_id"]), "file": str(row["keypoints"]),
-                                     "reason": str(error)})
-                else:
-                    finding = outside_frame(track, video_size)
-                    if finding:
-                        counts["keypoints_outside_frame"] += 1
-                        outside.append(f"sample {row['sample_id']}: {finding}")
-            counts["unreadable"] += unreadable
-        if progress is not None:
-            progress(number + 1, len(rows))
+            readable = True
+    else:
+        counts["videos_missing"] += 1
+    if files.keypoints_present(row):
+        counts["keypoints_present"] += 1
+        track, reason = _read_track(row)
+        if track is None:
+            broken = True
+            findings.unreadable(row, row["keypoints"], reason)
+        else:
+            readable = True
+            if video_frames is not None and len(track.values) != video_frames:
+                counts["keypoints_length_mismatch"] += 1
+                findings.mismatched.append(f"sample {row['sample_id']}: {len(track.values)} keypoint frames, "
+                                           f"{video_frames} video frames")
+            finding = outside_frame(track, video_size)
+            if finding:
+                counts["keypoints_outside_frame"] += 1
+                findings.outside.append(f"sample {row['sample_id']}: {finding}")
+    counts["unreadable"] += broken
+    counts["usable"] += readable and not broken
+
+
+def _decode_window(files: FileClipReader, row: dict[str, Any]) -> tuple[Optional[str], Optional[int],
+                                                                         Optional[tuple[int, int]]]:
+    """(why the window does not decode, None, None) or (None, the video's frames, (width, height)):
+    every frame of the sample's [start, end) window is decoded, as training may read any of them."""
+    try:
+        source = files.open(row, need_video=True, need_keypoints=False)
+        start, end = source.clip_range()
+        for first in range(start, end, DECODE_CHUNK):
+            decoded = source.frames(range(first, min(first + DECODE_CHUNK, end)))  # (t, H, W, 3)
+        total = source._video.num_frames  # the whole file's frames (FileClipSource exposes no accessor yet)
+        return None, int(total), (int(decoded.shape[2]), int(decoded.shape[1]))
+    except VideoUnreadable as error:
+        return str(error), None, None
+
+
+def _read_track(row: dict[str, Any]) -> tuple[Optional[KeypointTrack], str]:
+    """The sample's keypoint track as the loader reads it, or (None, why it is unusable)."""
+    try:
+        track = read_row_keypoints(row)
+    except KeypointsUnavailable as error:
+        return None, str(error)
+    except (ValueError, TypeError) as error:  # an entry of the wrong type (the loader skips it too)
+        return None, f"{row['keypoints']}: not a keypoint array ({error})"
+    values = np.asarray(track.values)
+    if values.ndim != 3 or values.shape[-1] < 3 or not np.issubdtype(values.dtype, np.number):
+        return None, f"{row['keypoints']}: expected (frames, keypoints, 3) numbers, got shape {values.shape}"
+    if values.shape[0] == 0:
+        return None, f"{row['keypoints']}: the keypoint track has 0 frames"
+    return track, ""
 
 
 def outside_frame(track: KeypointTrack, video_size: Optional[tuple[int, int]]) -> Optional[str]:
@@ -133,12 +218,3 @@ def quiet_native_stderr():
     finally:
         os.dup2(saved, 2)
         os.close(saved)
-
-
-def _probe_video(path: str) -> tuple[Optional[str], Optional[tuple[int, int]]]:
-    """(why the first frame does not decode, None) or (None, (width, height))."""
-    try:
-        first = open_video(path).frames([0])  # (1, H, W, 3)
-    except VideoUnreadable as error:
-        return str(error), None
-    return None, (int(first.shape[2]), int(first.shape[1]))

@@ -33,10 +33,21 @@ def write_csv(path: Path, table: pd.DataFrame) -> None:
         table.to_csv(temporary, index=False, float_format="%.6g")
 
 
-def read_json(path: Path) -> Any:
+def read_json(path: Path, expect: type | None = None) -> Any:
+    """A run directory's JSON file; a missing, truncated or corrupt one (or, with `expect`, one of
+    another shape) is one line naming it."""
     if not path.is_file():
         raise UsageError(f"{path} does not exist; is {path.parent} a slrbench run directory?")
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise UsageError(f"{path} is not valid JSON ({error}); the file is truncated or corrupt") from None
+    except OSError as error:
+        raise UsageError(f"{path} cannot be read: {error.strerror or error}") from None
+    if expect is not None and not isinstance(document, expect):
+        raise UsageError(f"{path}: expected a JSON {'object' if expect is dict else expect.__name__}, "
+                         f"got {type(document).__name__}; is {path.parent} a slrbench run directory?")
+    return document
 
 
 def write_evaluation(folder: Path, metrics: Metrics, sample_ids: Sequence[str], labels: np.ndarray,

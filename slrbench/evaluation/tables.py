@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Optional, Sequence
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from slrbench.errors import UsageError
 from slrbench.evaluation.rundir import read_json
@@ -15,16 +16,62 @@ NOTES = "notes"  # the run's warnings (e.g. not comparable with the paper), show
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "results" / "reference"
 
 
+class _Named(BaseModel):
+    name: str
+
+
+class _Settings(BaseModel):
+    benchmark: str
+    variant: Optional[str] = None
+
+
+class _Plan(BaseModel):
+    settings: _Settings
+    plugins: dict[str, _Named]
+
+
+class _RunConfig(BaseModel):
+    """What a table reads of config.json (a run's full record is validated by `eval`)."""
+
+    plan: _Plan
+    warnings: list[str] = []
+
+
+class _RunMetrics(BaseModel):
+    """What a table reads of metrics.json: finite percentages."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    per_instance_top1: float
+    per_instance_top5: float
+    per_class_top1: float
+    per_class_top5: float
+    crops: int = 1
+
+
+def _read(model: type[BaseModel], path: Path) -> Any:
+    try:
+        return model.model_validate(read_json(path, expect=dict))
+    except ValidationError as error:
+        problem = error.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"])
+        raise UsageError(f"{path}: {field}: {problem['msg'].lower()}; the file is incomplete or not a run's "
+                         f"({error.error_count()} problem(s))") from None
+
+
 def run_rows(run_dirs: Sequence[Path]) -> pd.DataFrame:
     rows = []
     for run_dir in run_dirs:
-        config, metrics = read_json(run_dir / "config.json"), read_json(run_dir / "metrics.json")
-        plugins = config["plan"]["plugins"]
-        method = " + ".join(f"{plugins[kind]['name']}" for kind in ("backbone", "smoother", "mixup"))
-        variant = config["plan"]["settings"].get("variant")
-        rows.append({"method": f"{variant or run_dir.name} ({method})", "benchmark": config["plan"]["settings"]["benchmark"],
-                     "crops": metrics.get("crops", 1), **{c: metrics[c] for c in COLUMNS},
-                     NOTES: "; ".join(config.get("warnings", []))})
+        config, metrics = _read(_RunConfig, run_dir / "config.json"), _read(_RunMetrics, run_dir / "metrics.json")
+        plugins = config.plan.plugins
+        missing = [kind for kind in ("backbone", "smoother", "mixup") if kind not in plugins]
+        if missing:
+            raise UsageError(f"{run_dir / 'config.json'}: plan.plugins: no {', '.join(missing)}; the file is "
+                             "incomplete or not a run's")
+        method = " + ".join(plugins[kind].name for kind in ("backbone", "smoother", "mixup"))
+        rows.append({"method": f"{config.plan.settings.variant or run_dir.name} ({method})",
+                     "benchmark": config.plan.settings.benchmark, "crops": metrics.crops,
+                     **{c: getattr(metrics, c) for c in COLUMNS}, NOTES: "; ".join(config.warnings)})
     return pd.DataFrame(rows)
 
 

@@ -9,6 +9,8 @@ temporal conv (kernel 3, D -> D) + ReLU and the mean. One feature: `v` (video) o
 """
 from __future__ import annotations
 
+import pickle
+import warnings
 from typing import Any
 
 import torch
@@ -30,8 +32,17 @@ def create_frame_model(name: str, in_channels: int, weights: Any) -> nn.Module:
         return timm.create_model(name, pretrained=False, num_classes=0, in_chans=in_channels)
     if not weights.is_file():
         raise UsageError(f"timm weights file {weights} does not exist")
-    return timm.create_model(name, pretrained=True, num_classes=0, in_chans=in_channels,
-                             pretrained_cfg_overlay={"file": str(weights)})
+    try:
+        with warnings.catch_warnings():  # torch's notes about the file's pickle protocol: the line below says it
+            warnings.simplefilter("ignore")
+            return timm.create_model(name, pretrained=True, num_classes=0, in_chans=in_channels,
+                                     pretrained_cfg_overlay={"file": str(weights)})
+    except (RuntimeError, pickle.UnpicklingError, OSError, ValueError, EOFError, KeyError) as error:
+        # a refused pickle, a truncated or foreign file: torch's advice to load it unsafely is not passed on
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        reason = reason.split(" No automatic")[0].split(" If this checkpoint")[0].split(" Please file an issue")[0]
+        raise UsageError(f"timm weights file {weights} cannot be loaded as {name} weights ({reason[:200]}); "
+                         "weights files are read as tensors only, never as code") from None
 
 
 class TimmFrameEncoder(BackboneBase, nn.Module):

@@ -46,6 +46,12 @@ class TrainData(Protocol):
     def evaluate(self, model: SignModel, split: str, crops: int) -> dict[str, Any]: ...
 
 
+class TrainingDiverged(SlrbenchError):
+    """The loss or the weights became NaN or infinite: the run stops before saving them (exit 2)."""
+
+    exit_code = 2
+
+
 def mixup_generator(seed: int, epoch: int, step: int) -> torch.Generator:
     """The same mixing for a micro-batch whatever the world size, and after a resume."""
     return torch.Generator().manual_seed((seed * 1_000_003 + epoch) * 1_000_003 + step)
@@ -130,6 +136,11 @@ class Trainer:
                 loss = classification_loss(logits, self.target_table, mixed)
                 if self.model.branch is not None:
                     loss = loss + self.model.branch.loss(features, mixed, progress)
+                if weight and not torch.isfinite(loss.detach()):
+                    raise TrainingDiverged(f"training diverged: the loss became {float(loss.detach())} at epoch "
+                                           f"{epoch + 1}, step {index + 1} (run.lr={self.settings.lr}); nothing of "
+                                           "this epoch is saved: lower run.lr, or check the inputs with "
+                                           "`slrbench data check`")
                 (loss * weight / accumulation).backward()
             self._step_if_last(index, accumulation, progress)
             if weight:
@@ -163,6 +174,9 @@ class Trainer:
             else:
                 score = float(epoch)  # no val split: the last epoch is the best
             row["seconds"] = round(time.perf_counter() - started, 2)
+            if not all(bool(torch.isfinite(p).all()) for p in self.model.parameters()):
+                raise TrainingDiverged(f"training diverged: the weights hold NaN or infinity after epoch {epoch + 1} "
+                                       f"(run.lr={self.settings.lr}); they are not saved: lower run.lr")
             improved = score > self.best_score
             if improved:
                 self.best_score = score

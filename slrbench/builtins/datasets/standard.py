@@ -16,10 +16,19 @@ import pandas as pd
 from slrbench.builtins.datasets import (
     MSASL_BENCHMARKS, NMFS_CSL_CLASSES, WLASL_BENCHMARKS, StandardDatasetConfig,
 )
+from slrbench.data.annotation_schema import AnnotationError, numeric_gloss_warning
 from slrbench.data.annotations import MSASL_CLASSES, WLASL_FILE, read_msasl, read_nmfs_csl, read_wlasl
 from slrbench.data.keypoints import VIDEO_FRAME, takes_declared_frame
 from slrbench.errors import UsageError
 from slrbench.interfaces import MANIFEST_COLUMNS, BenchmarkInfo, DatasetBase, DatasetContext
+
+
+def refuse_pickle_marker(path: Path, what: str) -> None:
+    """`file.pkl#name` names an entry of a pickle; a folder whose path holds `.pkl#` would make every
+    keypoints reference under it ambiguous (and lose the keypoints), so it is refused."""
+    if ".pkl#" in str(path):
+        raise UsageError(f"{what} {path}: the path contains '.pkl#', which slrbench reads as 'pickle file#entry'; "
+                         "rename the folder")
 
 
 class _StandardDataset(DatasetBase):
@@ -32,6 +41,7 @@ class _StandardDataset(DatasetBase):
         self.root = Path(context.data_root)
         if not self.root.is_dir():
             raise UsageError(f"--data-root {self.root} is not a folder; it should hold {self.layout}")
+        refuse_pickle_marker(self.root, "--data-root")
         rows, self.glosses = self._read()
         if config.videos_dir is not None:
             videos = Path(config.videos_dir)
@@ -46,6 +56,10 @@ class _StandardDataset(DatasetBase):
         self.table["label"] = self.table["label"].astype(int)
         self._warnings: dict[str, list[str]] = {}
         self.benchmarks = {name: self._info(name, size) for name, size in self._declared().items()}
+        for name, info in self.benchmarks.items():
+            if self.glosses is not None:
+                self._warnings.setdefault(name, []).extend(
+                    numeric_gloss_warning(self.glosses[:info.num_classes], f"{name}"))
 
     # --- the Dataset protocol -------------------------------------------------------------------
     def manifest(self, benchmark: str) -> pd.DataFrame:
@@ -118,6 +132,6 @@ class NmfsCslDataset(_StandardDataset):
         rows = read_nmfs_csl(self.root)
         bad = [row for row in rows if row["label"] >= NMFS_CSL_CLASSES]
         if bad:
-            raise UsageError(f"{self.root}: sample {bad[0]['sample_id']} has label {bad[0]['label']}; "
-                             f"NMFs-CSL labels are 0..{NMFS_CSL_CLASSES - 1}")
+            raise AnnotationError([f"{self.root}: sample {row['sample_id']}: label: {row['label']} is not an NMFs-CSL "
+                                   f"class (0..{NMFS_CSL_CLASSES - 1})" for row in bad])
         return rows, None
