@@ -3,26 +3,74 @@
 `open_video(path)` picks decord when it is installed and can open the file, else PyAV; the
 decoder used is on the returned object (`.decoder`), so the loader can report it. Both return
 RGB uint8 frames (t, H, W, 3). Unreadable files raise `VideoUnreadable`, never anything else
-from the decoders, so a corrupt file costs one sample, not a worker.
+from the decoders, so a corrupt file costs one sample, not a worker; its message names the file.
+
+Before a decoder sees a file, its header is probed (`slrbench.data.video_probe`): frame count,
+frame size and duration must be within `VideoLimits` (environment variables change them), and
+a read may not decode more RGB bytes than the limit allows, so a crafted header cannot make a
+decoder allocate tens of gigabytes. What the native libraries print to file descriptor 2 while
+probing and decoding is silenced (`quiet_native_stderr`); their errors arrive as exceptions.
 
 `.npy` "videos" (T, H, W, 3) uint8 are read through a memory map (the synthetic cache uses mp4).
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import os
+import sys
+import threading
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator, Optional, Sequence
 
 import numpy as np
+
+from slrbench.data.video_probe import VideoHeader, VideoLimits, check_decoded_size, check_header, probe_video
+from slrbench.data.video_probe import first_line as _first_line
 
 
 class VideoUnreadable(Exception):
     """The video is missing, corrupt or cannot be decoded."""
 
 
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+_QUIET_LOCK = threading.Lock()
+_QUIET = {"depth": 0, "saved": -1}
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence what C libraries write to file descriptor 2 (Python's own errors still surface as
+    exceptions). Nested and concurrent uses share one redirection, undone by the last to leave."""
+    with _QUIET_LOCK:
+        if _QUIET["depth"] == 0:
+            try:
+                sys.stderr.flush()
+                saved = os.dup(2)
+            except (OSError, ValueError, AttributeError):  # no real stderr (e.g. captured): nothing to silence
+                saved = -1
+            if saved >= 0:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 2)
+                os.close(devnull)
+            _QUIET["saved"] = saved
+        _QUIET["depth"] += 1
+    try:
+        yield
+    finally:
+        with _QUIET_LOCK:
+            _QUIET["depth"] -= 1
+            if _QUIET["depth"] == 0 and _QUIET["saved"] >= 0:
+                os.dup2(_QUIET["saved"], 2)
+                os.close(_QUIET["saved"])
+                _QUIET["saved"] = -1
+
+
+def _check_decoded(path: Path, count: int, size: Optional[tuple[int, int]], limits: VideoLimits) -> None:
+    if size is not None and all(size):
+        try:
+            check_decoded_size(count, size[0], size[1], limits)
+        except ValueError as error:
+            raise VideoUnreadable(f"{path}: {error}") from None
 
 
 def decord_available() -> bool:
@@ -32,14 +80,19 @@ def decord_available() -> bool:
 class DecordVideo:
     decoder = "decord"
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, header: Optional[VideoHeader] = None, limits: VideoLimits = VideoLimits()):
         import decord
 
+        self.path, self.limits = path, limits
+        self._header_size = (header.width, header.height) if header and header.width and header.height else None
         try:
-            self._reader = decord.VideoReader(str(path), ctx=decord.cpu(0), num_threads=1)
+            with quiet_native_stderr():
+                self._reader = decord.VideoReader(str(path), ctx=decord.cpu(0), num_threads=1)
             self.num_frames = len(self._reader)
         except (RuntimeError, decord.DECORDError) as error:
             raise VideoUnreadable(f"{path}: {_first_line(error)}") from None
+        if self.num_frames > limits.max_frames:
+            raise VideoUnreadable(f"{path}: decord counts {self.num_frames:,} frames (limit {limits.max_frames:,})")
         self._size = None
 
     @property
@@ -53,10 +106,13 @@ class DecordVideo:
     def frames(self, indices: Sequence[int]) -> np.ndarray:
         import decord
 
+        indices = list(indices)
+        _check_decoded(self.path, len(set(indices)), self._size or self._header_size, self.limits)
         try:
-            return self._reader.get_batch(list(indices)).asnumpy()
+            with quiet_native_stderr():
+                return self._reader.get_batch(indices).asnumpy()
         except (RuntimeError, decord.DECORDError, IndexError) as error:  # IndexError: fewer frames than declared
-            raise VideoUnreadable(f"decord: {_first_line(error)}") from None
+            raise VideoUnreadable(f"{self.path}: decord: {_first_line(error)}") from None
 
 
 class PyAVVideo:
@@ -64,33 +120,49 @@ class PyAVVideo:
 
     decoder = "pyav"
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, limits: VideoLimits = VideoLimits()):
         import av
 
-        self.path = path
+        self.path, self.limits = path, limits
         try:
-            with av.open(str(path)) as container:
+            with quiet_native_stderr(), av.open(str(path)) as container:
                 stream = container.streams.video[0]
                 self.size = (stream.codec_context.width, stream.codec_context.height)
                 self.num_frames = stream.frames or sum(1 for packet in container.demux(stream) if packet.size)
-        except (av.FFmpegError, IndexError, OSError) as error:
-            raise VideoUnreadable(f"{path}: {error}") from None
+        except (av.FFmpegError, IndexError, OSError, AttributeError) as error:  # AttributeError: no codec context
+            raise VideoUnreadable(f"{path}: {_first_line(error)}") from None
+        if self.num_frames > limits.max_frames:
+            raise VideoUnreadable(f"{path}: PyAV counts {self.num_frames:,} frames (limit {limits.max_frames:,})")
 
     def _decoded(self) -> Iterator[np.ndarray]:
-        """Every frame in order as (H, W, 3) uint8 RGB; a decoding error becomes VideoUnreadable."""
+        """Every frame in order as (H, W, 3) uint8 RGB; a decoding error becomes VideoUnreadable.
+        Quiet only while decoding, never while the caller holds a frame."""
         import av
 
         try:
-            with av.open(str(self.path)) as container:
+            with quiet_native_stderr():
+                container = av.open(str(self.path))
+            with container:
                 stream = container.streams.video[0]
                 stream.thread_type = "AUTO"
-                for frame in container.decode(stream):
-                    yield frame.to_ndarray(format="rgb24")
-        except (av.FFmpegError, OSError) as error:
-            raise VideoUnreadable(f"{self.path}: {error}") from None
+                frames = container.decode(stream)
+                while True:
+                    with quiet_native_stderr():
+                        frame = next(frames, None)
+                        if frame is None:
+                            return
+                        _check_decoded(self.path, 1, (frame.width, frame.height), self.limits)
+                        if max(frame.width, frame.height) > self.limits.max_side:
+                            raise VideoUnreadable(f"{self.path}: decodes {frame.width}x{frame.height} frames "
+                                                  f"(limit {self.limits.max_side} pixels a side)")
+                        array = frame.to_ndarray(format="rgb24")
+                    yield array
+        except (av.FFmpegError, OSError, IndexError, AttributeError) as error:
+            raise VideoUnreadable(f"{self.path}: {_first_line(error)}") from None
 
     def frames(self, indices: Sequence[int]) -> np.ndarray:
         wanted = set(int(i) for i in indices)
+        _check_decoded(self.path, len(wanted), self.size, self.limits)
         last = max(wanted)
         found: dict[int, np.ndarray] = {}
         for position, frame in enumerate(self._decoded()):
@@ -104,6 +176,7 @@ class PyAVVideo:
 
     def chunks(self, size: int) -> Iterator[np.ndarray]:
         """Every frame in order, `size` at a time, decoding the file once."""
+        _check_decoded(self.path, size, self.size, self.limits)
         batch: list[np.ndarray] = []
         for frame in self._decoded():
             batch.append(frame)
@@ -117,18 +190,29 @@ class PyAVVideo:
 class ArrayVideo:
     decoder = "numpy"
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, limits: VideoLimits = VideoLimits()):
+        self.path, self.limits = path, limits
         try:
-            self._array = np.load(path, mmap_mode="r")
-        except (OSError, ValueError) as error:
-            raise VideoUnreadable(f"{path}: {error}") from None
+            self._array = np.load(path, mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError, EOFError) as error:
+            raise VideoUnreadable(f"{path}: {_first_line(error)}") from None
         if self._array.ndim != 4 or self._array.shape[-1] != 3:
             raise VideoUnreadable(f"{path}: expected a (T, H, W, 3) uint8 array, got {self._array.shape}")
         self.num_frames = self._array.shape[0]
         self.size = (self._array.shape[2], self._array.shape[1])
+        try:
+            probe = VideoHeader(frames=self.num_frames, width=self.size[0], height=self.size[1], seconds=None)
+            check_header(probe, limits)
+        except ValueError as error:
+            raise VideoUnreadable(f"{path}: {error}") from None
 
     def frames(self, indices: Sequence[int]) -> np.ndarray:
-        return np.asarray(self._array[list(indices)], dtype=np.uint8)
+        indices = list(indices)
+        _check_decoded(self.path, len(indices), self.size, self.limits)
+        try:
+            return np.asarray(self._array[indices], dtype=np.uint8)
+        except IndexError as error:
+            raise VideoUnreadable(f"{self.path}: {error}") from None
 
 
 def iter_frame_chunks(video, size: int = 32) -> Iterator[np.ndarray]:
@@ -140,23 +224,31 @@ def iter_frame_chunks(video, size: int = 32) -> Iterator[np.ndarray]:
         yield video.frames(range(start, min(start + size, video.num_frames)))
 
 
-def open_video(path: Path | str, decoder: str = "auto"):
-    """Open a video with `decoder` ("auto": decord, falling back to PyAV for this file)."""
+def open_video(path: Path | str, decoder: str = "auto", limits: Optional[VideoLimits] = None):
+    """Open a video with `decoder` ("auto": decord, falling back to PyAV for this file), after its
+    header passed `limits` (default: `VideoLimits.from_environment()`)."""
     path = Path(path)
+    limits = limits or VideoLimits.from_environment()
     if not path.is_file():
         raise VideoUnreadable(f"{path}: missing")
     if path.suffix == ".npy":
-        video = ArrayVideo(path)
-    elif decoder == "pyav" or (decoder == "auto" and not decord_available()):
-        video = PyAVVideo(path)
-    elif decoder == "decord":
-        video = DecordVideo(path)
+        video = ArrayVideo(path, limits)
     else:
         try:
-            video = DecordVideo(path)
-        except VideoUnreadable:
-            video = PyAVVideo(path)  # decord fails on some containers PyAV reads; truly corrupt files fail here too
-            video.decoder = "pyav-fallback"
+            with quiet_native_stderr():
+                header = probe_video(path, limits)
+        except (ValueError, OSError) as error:
+            raise VideoUnreadable(f"{path}: {_first_line(error)}") from None
+        if decoder == "pyav" or (decoder == "auto" and not decord_available()):
+            video = PyAVVideo(path, limits)
+        elif decoder == "decord":
+            video = DecordVideo(path, header, limits)
+        else:
+            try:
+                video = DecordVideo(path, header, limits)
+            except VideoUnreadable:
+                video = PyAVVideo(path, limits)  # decord fails on some containers PyAV reads; truly corrupt files fail here too
+                video.decoder = "pyav-fallback"
     if video.num_frames < 1:
         raise VideoUnreadable(f"{path}: no video frames")
     return video

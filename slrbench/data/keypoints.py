@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import pickle
 import re
 import struct
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import numpy as np
 
 from slrbench.data.keypoint_layout import COCO_WHOLEBODY_POINTS, NLA_SLR_KEYPOINTS, NUM_KEYPOINTS
 from slrbench.errors import UsageError
+from slrbench.safe_pickle import PickleRefused, read_data_pickle
 
 PICKLE_SUFFIXES = (".pkl", ".pickle")
 EXTRACTION_META_SUFFIX = ".meta.json"  # `keypoints extract` writes `<out>.meta.json` beside its pickle
@@ -44,15 +44,23 @@ class KeypointTrack:
 
 
 def select_nla_slr_points(array: Any, where: str) -> np.ndarray:
-    """(T, 133 | 63, 2 | 3) -> (T, 63, 3) float32 in the NLA-SLR channel order."""
-    values = np.asarray(array, dtype=np.float32)
+    """(T, 133 | 63, 2 | 3) -> (T, 63, 3) float32 in the NLA-SLR channel order (a writable copy
+    where the source is read-only, as arrays from `slrbench.safe_pickle` are)."""
+    try:
+        values = np.asarray(array, dtype=np.float32)
+    except (ValueError, TypeError) as error:
+        raise KeypointsUnavailable(f"{where}: not an array of numbers ({type(array).__name__}: "
+                                   f"{str(error)[:120]})") from None
     if values.ndim != 3 or values.shape[2] not in (2, 3) or values.shape[1] not in (COCO_WHOLEBODY_POINTS, NUM_KEYPOINTS):
         raise KeypointsUnavailable(f"{where}: expected (T, 133, 3) or (T, 63, 3), got {values.shape}")
+    if values.shape[0] == 0:
+        raise KeypointsUnavailable(f"{where}: no frames (shape {values.shape})")
     if values.shape[1] == COCO_WHOLEBODY_POINTS:
         values = values[:, list(NLA_SLR_KEYPOINTS)]
     if values.shape[2] == 2:
         values = np.concatenate([values, np.ones_like(values[..., :1])], axis=-1)
-    return np.ascontiguousarray(values)
+    values = np.ascontiguousarray(values)
+    return values if values.flags.writeable else values.copy()
 
 
 def parse_frame(value: Any) -> Optional[tuple[int, int]]:
@@ -111,19 +119,25 @@ def extraction_frames(pickle_path: Path) -> Optional[dict[str, str]]:
 
 
 _PICKLES: dict[str, dict[str, Any]] = {}
+_UNREADABLE_PICKLES: dict[str, str] = {}  # path -> why, so a bad file is read once, not once per sample
 
 
 def load_pickle(path: Path) -> dict[str, Any]:
-    """The whole pickle, cached per process (load it before starting workers to share it)."""
+    """The whole pickle, cached per process (load it before starting workers to share it), read
+    with the one loader for data pickles (`slrbench.safe_pickle`: plain data and numeric arrays,
+    never code); a refused or unreadable file is a KeypointsUnavailable naming it."""
     key = str(path)
+    if key in _UNREADABLE_PICKLES:
+        raise KeypointsUnavailable(_UNREADABLE_PICKLES[key])
     if key not in _PICKLES:
         try:
-            with open(path, "rb") as handle:
-                table = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError) as error:
-            raise KeypointsUnavailable(f"{path}: cannot read the keypoint pickle ({error})") from None
-        if not isinstance(table, dict):
-            raise KeypointsUnavailable(f"{path}: expected a dict {{video name: (T, 133, 3) array}}")
+            table = read_data_pickle(path)
+            if not isinstance(table, dict):
+                raise PickleRefused(f"{path}: expected a dict {{video name: (T, 133, 3) array}}, "
+                                    f"found a {type(table).__name__}")
+        except PickleRefused as error:
+            _UNREADABLE_PICKLES[key] = str(error)
+            raise KeypointsUnavailable(str(error)) from None
         _PICKLES[key] = table
     return _PICKLES[key]
 
@@ -172,7 +186,8 @@ def read_keypoints(reference: str, frame: Optional[tuple[int, int]] = None) -> K
 
 
 def has_keypoints(reference: str) -> bool:
-    """Whether the reference names an existing file (and, for a pickle, an existing entry)."""
+    """Whether the reference names an existing file (and, for a pickle, an existing entry). A
+    pickle that exists but is refused or unreadable counts as present: reading it says why."""
     if not reference:
         return False
     path, name = split_reference(reference)
@@ -181,4 +196,4 @@ def has_keypoints(reference: str) -> bool:
     try:
         return name in load_pickle(path)
     except KeypointsUnavailable:
-        return False
+        return path.is_file()

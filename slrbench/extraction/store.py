@@ -23,6 +23,7 @@ import numpy as np
 from slrbench.data.keypoints import extraction_frames, extraction_meta_path, format_frame
 from slrbench.errors import UsageError
 from slrbench.files import atomic_path, write_text_atomically
+from slrbench.safe_pickle import PickleRefused, read_data_pickle
 
 COORDINATES = "pixels of each source video (frame_sizes: width x height)"
 
@@ -46,10 +47,9 @@ class KeypointStore:
                              f"{extraction_meta_path(self.out).name}); choose another --out, or --force to replace it")
         self._check_maker(extraction_meta_path(self.out), "the existing output")
         try:
-            with open(self.out, "rb") as handle:
-                table = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError) as error:
-            raise UsageError(f"{self.out}: cannot read the existing keypoint file ({error}); move it away or use --force")
+            table = read_data_pickle(self.out)  # plain data and numeric arrays only: never code
+        except PickleRefused as error:
+            raise UsageError(f"{error}; move it away or use --force") from None
         if not isinstance(table, dict):
             raise UsageError(f"{self.out}: not a {{video name: keypoints}} pickle; move it away or use --force")
         return table

@@ -38,13 +38,13 @@ Input conventions (slrbench feeds RGB frames / 255 * 2 - 1, in [-1, 1]):
 """
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Callable, Literal, Mapping
 
 import torch
 
 from slrbench.errors import UsageError
+from slrbench.safe_pickle import load_plain_torch_file
 
 BASE_TO_BLOCK = {0: (1, 0), 1: (2, 0), 2: (2, 1), 3: (2, 2), 4: (3, 0), 5: (3, 1), 6: (3, 2),
                  7: (4, 0), 8: (4, 1), 9: (4, 2), 10: (4, 3), 11: (4, 4), 12: (4, 5),
@@ -168,11 +168,7 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     """A `torch.save`d state dict (optionally under `state_dict` / `model_state`), never unpickling code."""
     if not path.is_file():
         raise UsageError(f"weights file {path} does not exist")
-    try:
-        document = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as error:
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise UsageError(f"{path} is not a readable torch weights file: {first_line}") from None
+    document = load_plain_torch_file(path)  # one line naming the file; never torch's weights_only=False advice
     for wrapper in ("model_state", "state_dict"):
         if isinstance(document, dict) and isinstance(document.get(wrapper), dict):
             document = document[wrapper]

@@ -2,7 +2,9 @@
 
 A checkpoint is a folder: `model.safetensors` (every weight, the auxiliary branch included) and
 `state.pt` (optimizer, scheduler, random states, epoch, history), which is read with
-`torch.load(weights_only=True)` so that loading never executes a pickle. The folder is written
+`torch.load(weights_only=True)` so that loading never executes a pickle
+(`slrbench.safe_pickle.load_plain_torch_file`: a file that is more than tensors is one line
+naming it, never torch's advice to load it with `weights_only=False`). The folder is written
 under a temporary name and swapped in by renames (`slrbench.files.atomic_folder`), so an
 interrupted write leaves the previous complete checkpoint in place.
 """
@@ -17,6 +19,7 @@ from safetensors.torch import load_file, save_file
 
 from slrbench.errors import UsageError
 from slrbench.files import atomic_folder, previous_folder
+from slrbench.safe_pickle import load_plain_torch_file
 from slrbench.training.model import SignModel
 
 WEIGHTS = "model.safetensors"
@@ -53,8 +56,22 @@ def complete_checkpoint(folder: Path) -> Path | None:
     return None
 
 
+def read_weights(path: Path) -> dict[str, torch.Tensor]:
+    """A safetensors file; a truncated or foreign one is one `UsageError` naming it."""
+    from safetensors import SafetensorError
+
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError) as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+        raise UsageError(f"{path}: not a readable safetensors file ({reason})") from None
+
+
 def load_checkpoint(folder: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    return load_file(str(folder / WEIGHTS)), torch.load(folder / STATE, weights_only=True)
+    state = load_plain_torch_file(folder / STATE)
+    if not isinstance(state, dict):
+        raise UsageError(f"{folder / STATE}: not a training state (found a {type(state).__name__})")
+    return read_weights(folder / WEIGHTS), state
 
 
 def load_weights_strictly(model: SignModel, folder: Path) -> None:
@@ -63,7 +80,7 @@ def load_weights_strictly(model: SignModel, folder: Path) -> None:
     which a best/ file lacks and an inference model does not have: anything else would evaluate a
     partly random model."""
     path = folder / WEIGHTS
-    weights, own = load_file(str(path)), model.state_dict()
+    weights, own = read_weights(path), model.state_dict()
     missing = [key for key in own if key not in weights and not model.is_training_only(key)]
     unexpected = [key for key in weights if key not in own and not model.is_training_only(key)]
     reshaped = [f"{key} {tuple(weights[key].shape)} (model {tuple(own[key].shape)})"

@@ -1,15 +1,15 @@
 """Gloss vectors from a file, in the reference implementation's pickle format or .npz / .json.
 
-Pickles are read with an unpickler that accepts only dicts, lists, strings, numbers and numpy
-arrays, so a gloss file cannot run code. Glosses are looked up as written, then normalised like
-every word embedder, ignoring case (`slrbench.embeddings.vocabulary`): a gloss the file lacks gets the mean of
-its words that the file has, else the zero vector and a warning.
+Pickles are read with slrbench's one loader for data pickles (`slrbench.safe_pickle`), which
+builds only dicts, lists, strings, numbers and numeric arrays, so a gloss file cannot run code.
+Glosses are looked up as written, then normalised like every word embedder, ignoring case
+(`slrbench.embeddings.vocabulary`): a gloss the file lacks gets the mean of its words that the
+file has, else the zero vector and a warning.
 """
 from __future__ import annotations
 
-import io
 import json
-import pickle
+import zipfile
 from pathlib import Path
 from typing import Sequence
 
@@ -21,20 +21,7 @@ from slrbench.embeddings.vocabulary import embed_with_vocabulary
 from slrbench.errors import UsageError
 from slrbench.files import atomic_path
 from slrbench.interfaces import EmbedderBase, EmbedderContext, GlossEmbeddings
-
-_SAFE_PICKLE_GLOBALS = {
-    ("numpy", "ndarray"), ("numpy", "dtype"),
-    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
-    ("builtins", "dict"), ("builtins", "list"), ("builtins", "tuple"), ("collections", "OrderedDict"),
-}
-
-
-class _ArraysOnlyUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str):
-        if (module, name) not in _SAFE_PICKLE_GLOBALS:
-            raise pickle.UnpicklingError(f"refusing to load {module}.{name}: only dicts of arrays are allowed")
-        return super().find_class(module, name)
+from slrbench.safe_pickle import PickleRefused, read_data_pickle
 
 
 def read_gloss_vectors(path: Path) -> dict[str, np.ndarray]:
@@ -44,7 +31,7 @@ def read_gloss_vectors(path: Path) -> dict[str, np.ndarray]:
     suffix = path.suffix.lower()
     try:
         if suffix in (".pkl", ".pickle"):
-            raw = _ArraysOnlyUnpickler(io.BytesIO(path.read_bytes())).load()
+            raw = read_data_pickle(path)
         elif suffix == ".npz":
             with np.load(path, allow_pickle=False) as archive:
                 raw = dict(zip(archive["glosses"].tolist(), archive["vectors"]))
@@ -52,15 +39,26 @@ def read_gloss_vectors(path: Path) -> dict[str, np.ndarray]:
             raw = json.loads(path.read_text(encoding="utf-8"))
         else:
             raise UsageError(f"embedder.path: {path} has an unknown suffix; use .pkl, .npz or .json")
-    except (pickle.UnpicklingError, json.JSONDecodeError, KeyError, ValueError, EOFError) as error:
+    except PickleRefused as error:
+        raise UsageError(f"embedder.path: {error}") from None
+    except (json.JSONDecodeError, KeyError, ValueError, EOFError, OSError, zipfile.BadZipFile) as error:
         raise UsageError(f"embedder.path: {path} is not a gloss vector file: {error}") from None
     if not isinstance(raw, dict) or not raw:
         raise UsageError(f"embedder.path: {path} must hold a non-empty mapping gloss -> vector")
-    vectors = {str(gloss): np.asarray(vector, dtype=np.float32).reshape(-1) for gloss, vector in raw.items()}
+    vectors = {str(gloss): _vector(vector, path, gloss) for gloss, vector in raw.items()}
     sizes = {vector.shape[0] for vector in vectors.values()}
     if len(sizes) != 1:
         raise UsageError(f"embedder.path: {path} mixes vector sizes {sorted(sizes)}; all must be equal")
     return vectors
+
+
+def _vector(value: object, path: Path, gloss: object) -> np.ndarray:
+    try:
+        vector = np.asarray(value, dtype=np.float32).reshape(-1)  # (D,)
+    except (ValueError, TypeError) as error:
+        raise UsageError(f"embedder.path: {path}: the vector of {str(gloss)[:80]!r} is not a list of numbers "
+                         f"({str(error)[:120]})") from None
+    return vector
 
 
 def write_gloss_vectors(vectors: dict[str, np.ndarray], path: Path) -> None:
