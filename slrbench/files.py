@@ -54,9 +54,9 @@ def atomic_folder(path: Path, keep_existing: bool = False) -> Iterator[Path]:
         yield fresh
         if keep_existing and path.exists():
             return
-        replaced = path.exists()
+        replaced = path.exists() or path.is_symlink()
         if replaced:
-            shutil.rmtree(stale, ignore_errors=True)
+            remove_path(stale)
             path.rename(stale)
         try:
             fresh.rename(path)
@@ -67,6 +67,14 @@ def atomic_folder(path: Path, keep_existing: bool = False) -> Iterator[Path]:
             if not (keep_existing and path.exists()):
                 raise  # with keep_existing, another process may have published it first
         if replaced:
-            shutil.rmtree(stale, ignore_errors=True)
+            remove_path(stale)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
+
+
+def remove_path(path: Path) -> None:
+    """Remove a file, link or folder tree, if there is one (what `atomic_folder` set aside)."""
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)

@@ -37,3 +37,11 @@ def test_an_atomic_file_is_written_whole_or_not_at_all(tmp_path):
             temporary.write_text("{")
             raise RuntimeError("interrupted")
     assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_an_atomic_folder_over_a_file_leaves_no_leftover(tmp_path):
+    target = tmp_path / "out"
+    target.write_text("a file in the way")
+    with atomic_folder(target) as fresh:
+        (fresh / "a.txt").write_text("1")
+    assert (target / "a.txt").read_text() == "1" and list(tmp_path.iterdir()) == [target]

@@ -150,7 +150,7 @@ def test_import_checkpoint_writes_a_complete_run_directory(tmp_path):
     result = runner.invoke(app, ["import-checkpoint", "--from", "nla-slr", str(file), "--out", str(out),
                                  "--benchmark", "msasl1000"])  # MS-ASL: the same class order, no data needed
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["best", "config.json", "import_report.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["best", "config.json", "import_report.json", "slrbench-run.json"]
     assert sorted(p.name for p in out.parent.iterdir()) == ["imported"]  # no temporary left behind
     config = json.loads((out / "config.json").read_text())
     assert config["plan"]["plugins"]["backbone"]["name"] == "video-64" and config["num_classes"] == 1000

@@ -121,15 +121,15 @@ def test_printed_commands_run_the_unfinished_cells(tmp_path):
 def test_failed_cells_are_reported_with_their_logs_and_the_others_go_on(tmp_path):
     write_recipe(tmp_path)
     out = tmp_path / "study"
-    for seed in (1, 2):  # a run directory whose config.json is not a run's: resuming it fails after torch starts
+    for seed in (1, 2):  # a folder whose config.json is not a run's: the run refuses it after torch starts
         (out / "vanilla" / f"seed-{seed}").mkdir(parents=True)
         (out / "vanilla" / f"seed-{seed}" / "config.json").write_text("{}")
     failed = study(tmp_path, "--variant", "vanilla", "--seed-list", "1,2", "--out", str(out), "--jobs", "2")
     assert failed.returncode == 1
     assert failed.stderr.strip().splitlines() == [
-        f"error: vanilla/seed-{seed} failed (exit code 1); its log: {out / 'vanilla' / f'seed-{seed}.log'}"
+        f"error: vanilla/seed-{seed} failed (exit code 2); its log: {out / 'vanilla' / f'seed-{seed}.log'}"
         for seed in (1, 2)]
-    assert "Traceback" in (out / "vanilla" / "seed-2.log").read_text()
+    assert "holds files slrbench did not write" in (out / "vanilla" / "seed-2.log").read_text()
 
 
 def test_bad_choices_and_a_changed_study_are_one_line_errors(tmp_path):

@@ -12,6 +12,8 @@ absent:
     import_report.json   every source key: its slrbench key, or why it is unused; the class order
     class_names.json     the gloss of each class index, as a training run writes it (when the
                          benchmark's files were read)
+    slrbench-run.json    the marker: slrbench made this directory (`slrbench.ownership`); `--force`
+                         replaces only a directory that has one, never other files
 
 The reference numbers classes its own way (WLASL, NMFs-CSL: sorted training labels), so FC1 and
 FC2 rows are permuted into the benchmark's class order as slrbench's dataset plugin reads it:
@@ -29,6 +31,8 @@ import typer
 
 from slrbench.cli.output import console, print_json, print_warnings, reporting_errors
 from slrbench.errors import UsageError
+from slrbench.files import previous_folder
+from slrbench.ownership import check_destination, locked_if_owned, made_by_slrbench, write_marker
 
 FORMATS = ("nla-slr",)
 METADATA = ("epoch", "global_step", "best_score", "current_score")
@@ -56,8 +60,7 @@ def import_checkpoint(
             raise UsageError(f"--from {source_format}: unknown checkpoint format; available: {', '.join(FORMATS)}")
         if not file.is_file():
             raise UsageError(f"checkpoint file {file} does not exist")
-        if out.exists() and not force:
-            raise UsageError(f"--out {out} exists; choose a new directory or pass --force to replace it")
+        check_import_destination(out, force)
         if benchmark is None:
             raise UsageError("--benchmark is required: the reference numbers its classes its own way and the rows are "
                              "reordered into the benchmark's order (e.g. --benchmark wlasl2000 --data-root data/wlasl)")
@@ -90,7 +93,9 @@ def import_checkpoint(
         documents = {"config.json": config, "import_report.json": report}
         if order.read_dataset:
             documents["class_names.json"] = order.glosses
-        write_run_directory(out, imported, documents)
+        with locked_if_owned(out):  # not while a run works in it
+            check_import_destination(out, force)  # again, under the lock
+            write_run_directory(out, imported, documents)
     if as_json:
         print_json(report)
         return
@@ -160,6 +165,20 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, (int, float, str, bool, type(None))) else str(value)
 
 
+def check_import_destination(out: Path, force: bool) -> None:
+    """--out must be new, or with --force a directory slrbench made (`slrbench.ownership`): never a
+    file, never a folder of other files. Writes nothing."""
+    if (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder; give a folder for the run directory")
+    check_destination(out)  # a folder of someone else's files, or a file among its parents
+    if out.exists() and not force:
+        raise UsageError(f"--out {out} exists; choose a new directory or pass --force to replace it")
+    aside = previous_folder(out)  # where the replaced directory waits until the new one is in place
+    if aside.exists() and not (aside.is_dir() and made_by_slrbench(aside)):
+        raise UsageError(f"--out {out}: {aside} is in the way (slrbench moves the replaced directory there); "
+                         "move it away or choose another --out")
+
+
 def write_run_directory(out: Path, imported: Any, documents: dict[str, Any]) -> None:
     """Assemble the directory under a temporary name, then swap it into place (`atomic_folder`)."""
     from safetensors.torch import save_file
@@ -174,3 +193,4 @@ def write_run_directory(out: Path, imported: Any, documents: dict[str, Any]) -> 
             save_file({k: v.contiguous() for k, v in imported.training_only.items()}, str(temporary / "auxiliary.safetensors"))
         for name, document in documents.items():
             (temporary / name).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_marker(temporary, "import-checkpoint")

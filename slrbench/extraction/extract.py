@@ -108,7 +108,10 @@ def run_extraction(jobs: list[VideoJob], extractor: str, options: dict[str, Any]
     plain_options = validated.model_dump(mode="json")
     store = KeypointStore(out, {"extractor": extractor, "options": plain_options})
     base = {} if force else store.existing()
-    done = set(base) | store.begin(restart=force)
+    # Parts without a finished video (an extraction that failed before its first one, e.g. a bad
+    # model file) hold nothing to resume: start afresh with the options given now.
+    restart = force or not any(store.parts.glob("*.npy"))
+    done = set(base) | store.begin(restart=restart)
     pending = [job for job in jobs if job.key not in done]
     todo = [job for job in pending if job.video.is_file()]
     missing = [{"key": job.key, "video": str(job.video), "reason": "missing"} for job in pending if not job.video.is_file()]

@@ -1,6 +1,7 @@
 """`slrbench run`, end to end: build, train (resumable, DDP), evaluate the best epoch, write the run."""
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import dataclass
@@ -11,7 +12,8 @@ import torch
 
 from slrbench.comparability import comparability_warnings
 from slrbench.errors import UsageError
-from slrbench.evaluation.rundir import read_json, write_evaluation, write_json
+from slrbench.evaluation.rundir import write_evaluation, write_json
+from slrbench.ownership import RunDirLock, claim_run_dir
 from slrbench.registry import Registry
 from slrbench.runconfig import RunPlan
 from slrbench.training.batching import BatchPlan
@@ -25,6 +27,10 @@ from slrbench.training.trainer import Trainer, TrainerSettings
 
 Report = Callable[[str, dict[str, Any]], None]
 RUNS_DIR = Path("results") / "runs"
+NEW, STARTED, FINISHED, IMPORTED = "new", "started", "finished", "imported"
+RUN_FILES = ("config.json", "class_names.json", "init_report.json", "history.csv", "metrics.json", "per_class.csv",
+             "predictions.parquet")  # what a run writes (slrbench.evaluation.rundir)
+RUN_FOLDERS = ("checkpoint", "best")
 
 
 class RunData:
@@ -59,26 +65,111 @@ def _silent(event: str, values: dict[str, Any]) -> None:
     """Progress is shown by the main process only."""
 
 
-def choose_run_dir(plan: RunPlan, world: World) -> Path:
+def choose_run_dir(plan: RunPlan, world: World) -> tuple[Path, RunDirLock | None]:
+    """The run directory, claimed (`slrbench.ownership`): created or checked to be slrbench's, locked
+    by the main process, and in a state the plan may start in. Every rank stops alike on a problem."""
     settings = plan.settings
-    if settings.out is not None:
-        run_dir = settings.out
-    else:
-        run_dir = RUNS_DIR / f"{settings.benchmark}-{time.strftime('%Y%m%d-%H%M%S')}"
+    run_dir = settings.out if settings.out is not None else default_run_dir(settings.benchmark)
     run_dir = Path(broadcast_object(world, str(run_dir)))
-    if settings.resume:
-        if not (run_dir / "config.json").is_file():
+    lock, problem = None, None
+    if world.is_main:
+        try:
+            lock = claim_run_dir(run_dir, "run")
+            check_run_state(plan, run_dir)
+        except UsageError as error:
+            if lock is not None:
+                lock.release(remove_unused=True)
+                lock = None
+            problem = str(error)
+    problem = broadcast_object(world, problem)
+    if problem is not None:
+        raise UsageError(problem)
+    return run_dir, lock
+
+
+def default_run_dir(benchmark: str) -> Path:
+    """results/runs/<benchmark>-<time>, with -2, -3, ... when another run started in the same second."""
+    base = RUNS_DIR / f"{benchmark}-{time.strftime('%Y%m%d-%H%M%S')}"
+    candidate, number = base, 1
+    while candidate.exists():
+        number += 1
+        candidate = base.with_name(f"{base.name}-{number}")
+    return candidate
+
+
+def run_state(run_dir: Path) -> str:
+    """NEW (nothing trained: no config.json, or a run that stopped before its first epoch was saved),
+    STARTED (a complete checkpoint), FINISHED (evaluated) or IMPORTED (`import-checkpoint`)."""
+    if (run_dir / "import_report.json").is_file():
+        return IMPORTED
+    if (run_dir / "metrics.json").is_file():
+        return FINISHED
+    if (run_dir / "config.json").is_file() and complete_checkpoint(run_dir / "checkpoint") is not None:
+        return STARTED
+    return NEW
+
+
+def check_run_state(plan: RunPlan, run_dir: Path) -> None:
+    state = run_state(run_dir)
+    if state == IMPORTED:
+        raise UsageError(f"{run_dir} holds an imported checkpoint, not a run to train; use it with --init-from, "
+                         "or choose another --out")
+    in_the_way = [name for name in RUN_FILES if (run_dir / name).exists() and not (run_dir / name).is_file()]
+    in_the_way += [name for name in RUN_FOLDERS if (run_dir / name).exists() and not (run_dir / name).is_dir()]
+    if in_the_way:
+        raise UsageError(f"{run_dir}: {', '.join(in_the_way)} is in the way of the run's own files; move it away "
+                         "or choose another --out")
+    if state == NEW:
+        if plan.settings.resume and not (run_dir / "config.json").is_file():
             raise UsageError(f"--resume: {run_dir} holds no run to resume; pass the run's --out DIR")
-        stored = read_json(run_dir / "config.json")["plan"]
-        current = plan.record()
-        changed = [key for key in ("plugins",) if stored[key] != current[key]]
-        if changed or {k: v for k, v in stored["settings"].items() if k not in ("resume", "epochs")} != \
-                {k: v for k, v in current["settings"].items() if k not in ("resume", "epochs")}:
-            raise UsageError(f"--resume: the options differ from those {run_dir} was started with; "
-                             "resume with the same command (only --epochs may grow)")
-    elif (run_dir / "config.json").is_file():
+        return  # a run that failed before its first epoch is rerun as it was (with or without --resume)
+    if not plan.settings.resume:
         raise UsageError(f"{run_dir} already holds a run; pass --resume to continue it or another --out DIR")
-    return run_dir
+    stored = stored_plan(run_dir)
+    changes = changed_options(stored, plan.record())
+    if changes:
+        raise UsageError(f"--resume: the options differ from those {run_dir} was started with: {'; '.join(changes)}; "
+                         "resume with the same command (only --epochs may grow)")
+
+
+RESUMABLE_SETTINGS = ("resume", "epochs", "out")  # may differ on --resume (out: the folder may have moved)
+_UNSET = object()
+
+
+def stored_plan(run_dir: Path) -> dict[str, Any]:
+    """The plan config.json records (a run that gets this far wrote it)."""
+    path = run_dir / "config.json"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise UsageError(f"{path}: unreadable ({error}); the run cannot be resumed, choose another --out") from None
+    plan = document.get("plan") if isinstance(document, dict) else None
+    if not isinstance(plan, dict):
+        raise UsageError(f"{path}: records no run plan; the run cannot be resumed, choose another --out")
+    return plan
+
+
+def changed_options(stored: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """'settings.lr: 0.001 -> 0.01' for each field of the plan that differs (old -> new)."""
+    old = _flatten({"plugins": stored.get("plugins"), "settings": stored.get("settings")})
+    new = _flatten({"plugins": current.get("plugins"), "settings": current.get("settings")})
+    ignored = {f"settings.{key}" for key in RESUMABLE_SETTINGS}
+    return [f"{key}: {_shown(old.get(key, _UNSET))} -> {_shown(new.get(key, _UNSET))}"
+            for key in sorted(old.keys() | new.keys(), key=lambda k: (not k.startswith("plugins"), k))
+            if key not in ignored and old.get(key, _UNSET) != new.get(key, _UNSET)]
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict) and value:
+        flat: dict[str, Any] = {}
+        for key, item in value.items():
+            flat.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    return {prefix: value}
+
+
+def _shown(value: Any) -> str:
+    return "(unset)" if value is _UNSET else json.dumps(value, ensure_ascii=False)
 
 
 @dataclass
@@ -97,7 +188,21 @@ def execute(registry: Registry, plan: RunPlan, report: Report) -> RunOutcome:
     world = init_world(device)
     bf16 = settings.precision == "bf16" or (settings.precision == "auto" and device.type == "cuda")
     batch_plan = BatchPlan.create(settings.batch_size, world.world_size, settings.micro_batch_size)
-    run_dir = choose_run_dir(plan, world)
+    run_dir, lock = choose_run_dir(plan, world)
+    try:
+        outcome = _execute_in(registry, plan, report, run_dir, device, world, bf16, batch_plan)
+    except BaseException:
+        if lock is not None:
+            lock.release(remove_unused=True)  # a run stopped before writing anything leaves no folder
+        raise
+    if lock is not None:
+        lock.release()
+    return outcome
+
+
+def _execute_in(registry: Registry, plan: RunPlan, report: Report, run_dir: Path, device: torch.device,
+                world: World, bf16: bool, batch_plan: BatchPlan) -> RunOutcome:
+    settings = plan.settings
     torch.manual_seed(settings.seed)  # identical initial weights on every rank
     parts = build_parts(registry, plan)
     init_report = initialise(parts, settings.init_from)
