@@ -82,7 +82,8 @@ def print_dry_run(staged: StagedPlan, as_json: bool, data_warnings: list[str]) -
     document = staged.target.record()
     if staged.chain or staged.target.settings.stage:
         document["stages"] = staged.describe()
-    document["warnings"] = comparability_warnings(staged.target) + data_warnings
+    document["warnings"] = comparability_warnings(staged.target)
+    document["data_warnings"] = data_warnings  # what reading the benchmark said (or that it was not read)
     if as_json:
         print_json(document)
         return
@@ -90,7 +91,7 @@ def print_dry_run(staged: StagedPlan, as_json: bool, data_warnings: list[str]) -
     for row in document.get("stages", []):
         console.print(f"stage {row['stage']}: {row['backbone']} from {row['start']} -> {row['run_dir']} "
                       f"({row['state']})", highlight=False, soft_wrap=True)
-    print_warnings(document["warnings"], to=console)
+    print_warnings(document["warnings"] + data_warnings, to=console)
 
 
 def train_and_report(plan: RunPlan) -> None:
