@@ -111,9 +111,9 @@ def test_manifest_dataset_reads_rows_and_resolves_paths(tmp_path):
 
 
 @pytest.mark.parametrize("rows, message", [
-    (["a,training,0,cold,"], "column split has training; use train, val, test"),
-    (["a,train,x,cold,"], "line 2: label must be a non-negative integer"),
-    (["a,train,0,cold,", "a,test,1,winter,"], "sample_id 'a' appears more than once"),
+    (["a,training,0,cold,"], "line 2: split: must be 'train', 'val' or 'test' \\(got 'training'\\)"),
+    (["a,train,x,cold,"], "line 2: label: must be a valid integer"),
+    (["a,train,0,cold,", "a,test,1,winter,"], "line 3: sample_id: 'a' is already on line 2"),
 ])
 def test_manifest_errors_name_the_file_and_field(tmp_path, rows, message):
     write_manifest(tmp_path, rows)

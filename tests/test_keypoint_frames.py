@@ -143,7 +143,7 @@ def test_a_manifest_column_declares_the_frame_and_bad_values_are_one_line_errors
     filled = build("manifest", tmp_path, {"keypoints_frame": "512x512"})  # only the empty cell
     assert (row_of(filled, "a")["keypoints_frame"], row_of(filled, "b")["keypoints_frame"]) == ("256x256", "512x512")
     (tmp_path / "manifest.csv").write_text(header + "a,train,0,x,,a.npy,,,256 by 256\n")
-    with pytest.raises(UsageError, match=r"line 2: keypoint frame '256 by 256'"):
+    with pytest.raises(UsageError, match=r"line 2: keypoints_frame: keypoint frame '256 by 256'"):
         build("manifest", tmp_path)
     (tmp_path / "manifest.csv").write_text(header + "a,train,0,x,,a.pose,,,256x256\n")
     with pytest.raises(UsageError, match="a .pose file declares its own frame"):

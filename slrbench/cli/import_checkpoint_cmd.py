@@ -109,14 +109,11 @@ def import_checkpoint(
 
 def load_reference_checkpoint(file: Path) -> dict[str, Any]:
     """The checkpoint dict, read with `weights_only=True` (no code runs while loading)."""
-    import pickle
-
     import torch
 
-    try:
-        document = torch.load(file, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as error:
-        raise UsageError(f"{file} cannot be read as a weights-only torch checkpoint: {error}") from None
+    from slrbench.safe_pickle import load_plain_torch_file
+
+    document = load_plain_torch_file(file)
     if isinstance(document, dict) and isinstance(document.get("model_state"), dict):
         return document
     if isinstance(document, dict) and all(isinstance(value, torch.Tensor) for value in document.values()):

@@ -11,16 +11,13 @@ usable (the command then exits 2). Nothing is written anywhere, least of all int
 """
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 import numpy as np
 
 from slrbench.data.benchmark import open_benchmark
-from slrbench.data.decoding import VideoUnreadable
+from slrbench.data.decoding import VideoUnreadable, quiet_native_stderr
 from slrbench.data.keypoints import KeypointsUnavailable, KeypointTrack, format_frame, rescale_keypoints
 from slrbench.data.sources import FileClipReader, read_row_keypoints
 from slrbench.interfaces import SPLITS
@@ -200,21 +197,3 @@ def outside_frame(track: KeypointTrack, video_size: Optional[tuple[int, int]]) -
     frame_text = format_frame(track.frame_size) if track.frame_size is not None else "the video's pixels"
     return (f"{beyond.mean():.0%} of its confident points lie outside {where} (declared frame: {frame_text}; "
             f"the points span {reach})")
-
-
-@contextlib.contextmanager
-def quiet_native_stderr():
-    """Silence what C libraries write to file descriptor 2 (Python's own errors still surface)."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no real stderr (e.g. captured): nothing to silence
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)

@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from slrbench.data.check import quiet_native_stderr
+from slrbench.data.decoding import quiet_native_stderr
 from slrbench.data.decoding import VideoUnreadable, iter_frame_chunks, open_video
 from slrbench.interfaces import ExtractorContext
 from slrbench.extraction.jobs import VideoJob
