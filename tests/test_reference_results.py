@@ -1,4 +1,4 @@
-"""The published NLA-SLR numbers in results/reference/ are well formed and match the paper's headlines."""
+"""The published NLA-SLR numbers in slrbench/reference_results/ are well formed and match the paper's headlines."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-REFERENCE = Path(__file__).resolve().parents[1] / "results" / "reference"
+REFERENCE = Path(__file__).resolve().parents[1] / "slrbench" / "reference_results"
 METRICS = ["per_instance_top1", "per_instance_top5", "per_class_top1", "per_class_top5"]
 BENCHMARKS = {"msasl1000", "msasl500", "msasl200", "msasl100",
               "wlasl2000", "wlasl1000", "wlasl300", "wlasl100", "nmfs-csl"}

@@ -9,11 +9,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from slrbench.errors import UsageError
 from slrbench.evaluation.rundir import read_json
+from slrbench.package_data import package_folder
 
 COLUMNS = ("per_instance_top1", "per_instance_top5", "per_class_top1", "per_class_top5")
 HEADERS = ("Per-instance Top-1", "Per-instance Top-5", "Per-class Top-1", "Per-class Top-5")
 NOTES = "notes"  # the run's warnings (e.g. not comparable with the paper), shown under the table
-REFERENCE_DIR = Path(__file__).resolve().parents[2] / "results" / "reference"
+REFERENCE_DIR = package_folder("reference_results")  # the published numbers, shipped in the wheel
 
 
 class _Named(BaseModel):

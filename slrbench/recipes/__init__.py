@@ -1,5 +1,5 @@
 """Run recipes shipped with the package (TOML files for `slrbench run --config`)."""
-from pathlib import Path
+from slrbench.package_data import package_folder
 
-RECIPES = Path(__file__).resolve().parent
+RECIPES = package_folder("recipes")
 DEMO = RECIPES / "demo.toml"
