@@ -56,7 +56,6 @@ BUILTIN_STREAMS: dict[str, InputStream] = {stream.name: stream for stream in (
     InputStream("keypoint_zoom", "(B, 2) float, frame size / crop-box size (x, y) of each sample's crop (the whole "
                                  "frame: 1, 1); delivered with keypoints", blend=SAMPLE),
 )}
-KEYPOINT_STREAMS = ("keypoints", "keypoint_coordinates", "keypoint_zoom")
 
 
 def stream_table(extra: Iterable[InputStream] = ()) -> dict[str, InputStream]:

@@ -10,15 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Protocol, Sequence, runtime_checkable
 
-from slrbench.inputs import BUILTIN_STREAMS, ClipGeometry, InputStream
+from slrbench.inputs import ClipGeometry, InputStream
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import pandas as pd
     import torch
 
-# What the data loader provides to a backbone (`slrbench.inputs.BUILTIN_STREAMS`), by name:
-BACKBONE_INPUTS: dict[str, str] = {name: stream.layout for name, stream in BUILTIN_STREAMS.items()}
 FEATURE_GROUPS = ("video", "keypoint", "joint", "other")  # a feature's group (mixup `groups`, Table 10)
 
 SPLITS = ("train", "val", "test")

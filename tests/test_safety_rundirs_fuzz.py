@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -84,8 +83,8 @@ def check_nothing_of_the_users_changed(base: Path, before: dict[str, str], after
 @FUZZ
 @given(layout=LAYOUT, resume=st.booleans())
 def test_claiming_any_out_for_a_run_succeeds_or_is_one_line_and_keeps_user_files(layout, resume):
-    base = Path(tempfile.mkdtemp())
-    try:
+    with tempfile.TemporaryDirectory() as scratch:
+        base = Path(scratch)
         out = lay_out(base, layout)
         plan = resolve_run_plan(default_registry(), {}, {"benchmark": "synthetic", "out": out, "resume": resume}, [])
         before, was_ours = tree(base), owned_or_empty(out)
@@ -99,15 +98,13 @@ def test_claiming_any_out_for_a_run_succeeds_or_is_one_line_and_keeps_user_files
             lock.release(remove_unused=True)
             refused = False
         check_nothing_of_the_users_changed(base, before, tree(base), out, refused, was_ours)
-    finally:
-        shutil.rmtree(base)
 
 
 @FUZZ
 @given(layout=LAYOUT, force=st.booleans())
 def test_import_accepts_only_new_or_its_own_directories(layout, force):
-    base = Path(tempfile.mkdtemp())
-    try:
+    with tempfile.TemporaryDirectory() as scratch:
+        base = Path(scratch)
         out = lay_out(base, layout)
         before, exists = tree(base), out.exists()
         try:
@@ -117,8 +114,6 @@ def test_import_accepts_only_new_or_its_own_directories(layout, force):
         else:  # what the import may then replace: nothing, an empty folder, or slrbench's own
             assert not exists or (force and owned_or_empty(out))
         assert tree(base) == before  # the check itself writes nothing
-    finally:
-        shutil.rmtree(base)
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -127,8 +122,8 @@ def test_slrbench_run_on_any_out_exits_0_or_2_with_one_line_and_keeps_user_files
     """The whole command, as a user types it (a tiny one-epoch run)."""
     from test_safety_rundirs import run
 
-    base = Path(tempfile.mkdtemp())
-    try:
+    with tempfile.TemporaryDirectory() as scratch:
+        base = Path(scratch)
         if marked:
             entries = [(MARKER, "file", json.dumps(marker_document("run")).encode()),
                        *[entry for entry in entries if entry[0] != MARKER]]
@@ -148,5 +143,3 @@ def test_slrbench_run_on_any_out_exits_0_or_2_with_one_line_and_keeps_user_files
                    "predictions.parquet", "checkpoint", "best", MARKER, LOCK}
             changed = {Path(path).parts[1] for path in before if before[path] != after.get(path)}
             assert changed <= own, changed
-    finally:
-        shutil.rmtree(base)
