@@ -42,7 +42,7 @@ class RegisteredPlugin:
         missing = self.spec.missing_modules()
         if not missing:
             return None
-        return f"needs {', '.join(missing)} (pip install {' '.join(missing)})"
+        return f"needs {', '.join(missing)}: {self.spec.install_hint(missing)}"
 
 
 class Registry:

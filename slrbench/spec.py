@@ -20,6 +20,8 @@ class PluginSpec:
     `factory` is a callable or a `"module:attr"` string. It is called as
     `factory(config, context)` with the validated option model and a kind-specific context.
     `requires` names the modules it needs; they are checked with `find_spec`, never imported.
+    `install` is what a user passes to pip to get them (e.g. `slrbench[embedders]`, or your
+    package's own extra); without it the hint names the missing modules.
     `benchmarks` (datasets only) names the standard benchmarks the dataset declares, so that
     `--benchmark wlasl100` finds its dataset without importing anything.
 
@@ -36,6 +38,7 @@ class PluginSpec:
     config: type[PluginConfig] = PluginConfig
     summary: str = ""
     requires: tuple[str, ...] = field(default=())
+    install: str = ""  # the pip requirement that brings `requires`, e.g. "slrbench[embedders]"
     benchmarks: tuple[str, ...] = field(default=())  # datasets only: the standard benchmarks it declares
     needs_gloss_vectors: bool = False
     inputs: tuple[str, ...] = field(default=())
@@ -82,6 +85,10 @@ class PluginSpec:
     def missing_modules(self) -> list[str]:
         """Modules in `requires` that are not installed (checked without importing them)."""
         return [module for module in self.requires if not _module_installed(module)]
+
+    def install_hint(self, missing: list[str]) -> str:
+        """The pip command that brings the missing modules."""
+        return f'pip install "{self.install}"' if self.install else f"pip install {' '.join(missing)}"
 
     def load_factory(self) -> Callable[..., Any]:
         """Import and return the factory (imports the heavy code on first use)."""

@@ -86,6 +86,8 @@ def test_missing_required_modules_make_a_plugin_unavailable():
     @hookimpl
     def register_backbones(register):
         register(PluginSpec(name="needy", factory="no_such_module_xyz.model:Net", requires=("no_such_module_xyz",)))
+        register(PluginSpec(name="needy-extra", factory="no_such_module_xyz.model:Net", requires=("no_such_module_xyz",),
+                            install="needs-missing-dist[gpu]"))
 
     module.register_backbones = register_backbones
     loaded = load_plugins({"SLRBENCH_LOAD_PLUGINS": ""})
@@ -93,6 +95,8 @@ def test_missing_required_modules_make_a_plugin_unavailable():
     registry = Registry(loaded)
     plugin = registry.get("backbone", "needy")
     assert plugin.distribution == "needs-missing-dist"
-    assert plugin.unavailable_reason() == "needs no_such_module_xyz (pip install no_such_module_xyz)"
+    assert plugin.unavailable_reason() == "needs no_such_module_xyz: pip install no_such_module_xyz"
+    extra = registry.get("backbone", "needy-extra").unavailable_reason()
+    assert extra == 'needs no_such_module_xyz: pip install "needs-missing-dist[gpu]"'
     with pytest.raises(UsageError, match="backbone 'needy' is not available: needs no_such_module_xyz"):
         registry.build("backbone", "needy", {}, None)

@@ -38,8 +38,9 @@ def register_keypoint_extractors(register):
         name="mediapipe",
         factory="slrbench.extraction.mediapipe_holistic:MediaPipeHolisticExtractor",
         config=MediaPipeConfig,
-        summary="MediaPipe Holistic (pose, hands, face mesh) mapped to COCO-WholeBody; pip install slrbench[mediapipe]",
+        summary="MediaPipe Holistic (pose, hands, face mesh) mapped to COCO-WholeBody",
         requires=("mediapipe",),
+        install="slrbench[mediapipe]",
     ))
     register(PluginSpec(
         name="rtmpose",
@@ -47,4 +48,5 @@ def register_keypoint_extractors(register):
         config=RTMPoseConfig,
         summary="RTMPose / RTMW COCO-WholeBody ONNX model (local file) run with onnxruntime",
         requires=("onnxruntime",),
+        install="slrbench[extract]",
     ))

@@ -26,6 +26,7 @@ from slrbench.data.keypoint_layout import (
     COCO_WHOLEBODY_POINTS, HAND_POINT_NAMES, KEYPOINT_NAMES, MOUTH_IBUG_POINTS, NLA_SLR_KEYPOINTS,
 )
 from slrbench.errors import UsageError
+from slrbench.optional import import_optional
 
 Source = tuple[str, tuple[str, ...]]  # (component, point names averaged together)
 
@@ -76,8 +77,7 @@ class PoseKeypoints:
 
 def read_pose_file(path: Path) -> PoseKeypoints:
     """A `.pose` file (first person) as (T, 63, 3) in the NLA-SLR layout."""
-    from pose_format import Pose
-
+    Pose = import_optional("pose_format", f"reading the .pose file {path}").Pose
     pose = Pose.read(Path(path).read_bytes())
     components = [(c.name, list(c.points)) for c in pose.header.components]
     data = np.ma.getdata(pose.body.data)[:, 0, :, :2].astype(np.float32)  # (T, P, 2)

@@ -7,6 +7,7 @@ from typing import Sequence
 import numpy as np
 
 from slrbench.files import atomic_path
+from slrbench.optional import import_optional
 
 MAX_TICK_LABELS = 60  # beyond this many glosses the axis labels would be unreadable
 
@@ -21,8 +22,7 @@ def write_similarity_csv(similarity: np.ndarray, glosses: Sequence[str], path: P
 
 def plot_similarity(similarity: np.ndarray, glosses: Sequence[str], path: Path, title: str) -> None:
     """A heatmap of gloss similarities like the paper's Figure 8, written atomically."""
-    import matplotlib
-
+    matplotlib = import_optional("matplotlib", "drawing plots")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

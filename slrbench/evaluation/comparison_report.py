@@ -17,6 +17,7 @@ from slrbench.evaluation.comparison import ALL_SAMPLES, METRICS, PRIMARY, Compar
 from slrbench.evaluation.tables import HEADERS
 from slrbench.evaluation.visigns import GROUPS as VISIGN_SUBSETS
 from slrbench.files import atomic_path
+from slrbench.optional import import_optional
 
 TITLES = dict(zip(METRICS, HEADERS))
 CSV_COLUMNS = ("group", "baseline", "metric", "subset", "runs", "seeds", "samples", "mean", "std", "ci_low",
@@ -47,8 +48,7 @@ def render(comparison: Comparison, fmt: str, description: str) -> str:
 def plot_comparison(comparison: Comparison, path: Path) -> None:
     """One panel per metric (and VISign subset): each run as a dot, each group's mean with its
     95 % CI as an error bar; written atomically."""
-    import matplotlib
-
+    matplotlib = import_optional("matplotlib", "drawing plots")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

