@@ -11,5 +11,5 @@ def run_cli(*args: str, env: dict[str, str] | None = None, pythonpath: list[Path
     """Run `python -m slrbench ARGS` in a fresh process (real entry-point discovery)."""
     environment = {**os.environ, **(env or {})}
     environment["PYTHONPATH"] = os.pathsep.join([*map(str, pythonpath), environment.get("PYTHONPATH", "")])
-    environment["COLUMNS"] = "200"
+    environment["COLUMNS"] = (env or {}).get("COLUMNS", "200")
     return subprocess.run([sys.executable, "-m", "slrbench", *args], capture_output=True, text=True, env=environment)

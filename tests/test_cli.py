@@ -41,8 +41,24 @@ def test_list_json_shows_builtins_and_the_installed_example_plugin():
 def test_list_one_kind_in_plain_text():
     result = run_cli("list", "smoothers")
     assert result.returncode == 0
-    assert "vanilla" in result.stdout and "epsilon: float = 0.2 (≥0, <1)" in result.stdout
-    assert not any(line.startswith("posegcn") for line in result.stdout.splitlines())  # backbones not listed
+    assert "vanilla" in result.stdout and "epsilon" not in result.stdout  # options only on request
+    assert not any(line.split()[:1] == ["posegcn"] for line in result.stdout.splitlines())  # no backbones
+    detailed = run_cli("list", "smoothers", "--options").stdout
+    assert "epsilon: float = 0.2 (≥0, <1)" in detailed
+
+
+def test_list_puts_each_plugin_on_one_line_of_80_columns():
+    lines = run_cli("list", env={"COLUMNS": "80"}).stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    from slrbench.kinds import KINDS
+    from slrbench.registry import default_registry
+
+    registry = default_registry()
+    for kind in KINDS:
+        for name in registry.plugins(kind):
+            assert sum(line.split()[:1] == [name] for line in lines) >= 1, (kind.name, name)
+    posegcn = next(line for line in lines if line.split()[0] == "posegcn")
+    assert posegcn.endswith("slrbench-posegcn 0.1.0")  # a third party's plugin names its source
 
 
 def test_list_unknown_kind_exits_2():
