@@ -65,6 +65,8 @@ def test_visign_groups_follow_table_9():
     assert groups.tolist() == ["VS-S", "VS-D", "non-VS"]
     report = accuracy_by_group(groups, np.array([True, False, True]))
     assert report["VS-S"] == {"samples": 1, "top1": 100.0} and report["overall"]["top1"] == pytest.approx(200 / 3)
+    empty = accuracy_by_group(np.array(["non-VS", "non-VS"]), np.array([True, False]))
+    assert empty["VS-S"] == {"samples": 0, "top1": None} and empty["non-VS"]["top1"] == 50.0
 
 
 def test_tables_render_in_three_formats():

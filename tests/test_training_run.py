@@ -65,6 +65,9 @@ def test_eval_table_and_visigns_work_on_a_run(tmp_path):
     assert visigns.returncode == 0, visigns.stderr
     report = json.loads(visigns.stdout)
     assert sum(report[group]["samples"] for group in ("VS-S", "VS-D", "non-VS")) == report["overall"]["samples"] == 18
+    no_close_pairs = run_cli("visigns", str(folder), "--embedder", "glove", "--gap", "-1")  # VS-S, VS-D empty
+    assert no_close_pairs.returncode == 0, no_close_pairs.stderr
+    assert "nan" not in no_close_pairs.stdout and "no test sample fell in VS-S, VS-D" in no_close_pairs.stdout
 
 
 def test_a_killed_run_resumes_to_the_same_metrics(tmp_path):

@@ -56,5 +56,8 @@ def visigns(
     for column in ("group", "samples", "top-1"):
         shown.add_column(column, justify="left" if column == "group" else "right")
     for group, values in report.items():
-        shown.add_row(group, str(values["samples"]), f"{values['top1']:.2f}")
+        shown.add_row(group, str(values["samples"]), "–" if values["top1"] is None else f"{values['top1']:.2f}")
     console.print(shown)
+    empty = [group for group, values in report.items() if values["top1"] is None]
+    if empty:
+        console.print(f"–: no test sample fell in {', '.join(empty)}", highlight=False)

@@ -23,12 +23,13 @@ def visign_groups(probabilities: np.ndarray, similarity: np.ndarray, gap: float 
     return np.where(close, np.where(semantic, "VS-S", "VS-D"), "non-VS")
 
 
-def accuracy_by_group(groups: np.ndarray, correct: np.ndarray) -> dict[str, dict[str, float]]:
-    """Samples and top-1 accuracy (percent) of each group and overall."""
-    report = {}
+def accuracy_by_group(groups: np.ndarray, correct: np.ndarray) -> dict[str, dict[str, float | None]]:
+    """Samples and top-1 accuracy (percent) of each group and overall; a group without samples
+    has no accuracy (None: `null` in JSON, "–" in tables), never NaN."""
+    report: dict[str, dict[str, float | None]] = {}
     for group in GROUPS:
         members = groups == group
         count = int(members.sum())
-        report[group] = {"samples": count, "top1": 100.0 * float(correct[members].mean()) if count else float("nan")}
+        report[group] = {"samples": count, "top1": 100.0 * float(correct[members].mean()) if count else None}
     report["overall"] = {"samples": int(len(correct)), "top1": 100.0 * float(correct.mean())}
     return report
