@@ -125,7 +125,8 @@ class PyAVVideo:
 
         self.path, self.limits = path, limits
         try:
-            with quiet_native_stderr(), av.open(str(path)) as container:
+            # metadata_errors: a damaged title or handler name must not stop the frames being read
+            with quiet_native_stderr(), av.open(str(path), metadata_errors="replace") as container:
                 stream = container.streams.video[0]
                 self.size = (stream.codec_context.width, stream.codec_context.height)
                 self.num_frames = stream.frames or sum(1 for packet in container.demux(stream) if packet.size)
@@ -141,7 +142,7 @@ class PyAVVideo:
 
         try:
             with quiet_native_stderr():
-                container = av.open(str(self.path))
+                container = av.open(str(self.path), metadata_errors="replace")
             with container:
                 stream = container.streams.video[0]
                 stream.thread_type = "AUTO"

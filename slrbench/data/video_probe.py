@@ -265,7 +265,7 @@ def read_other_header(path: Path) -> VideoHeader:
     import av
 
     try:
-        with av.open(str(path)) as container:
+        with av.open(str(path), metadata_errors="replace") as container:  # undecodable metadata text is no error
             if not container.streams.video:
                 raise ValueError("no video stream")
             stream = container.streams.video[0]
