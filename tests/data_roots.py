@@ -1,49 +1,46 @@
-"""Data roots for the data tests, built in tmp folders from the shared excerpts (never copied
-into the repository). Tests that need the shared files skip when ../shared/data is absent."""
+"""Test data: the MIT-licensed samples and the reference's key lists in tests/data (see its
+README.md), and data roots built in tmp folders from annotation files generated in the official
+schemas (annotation_fixtures.py). Nothing outside the repository is needed; `../shared/data`, when
+present, adds real annotation excerpts for the few tests that compare against them."""
 from __future__ import annotations
 
-import shutil
+import ast
+import gzip
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-ANNOTATIONS = SHARED_DATA / "annotations"
-SAMPLES = SHARED_DATA / "samples"
-TEST_VIDEO = SAMPLES / "test_video.mp4"
+from annotation_fixtures import write_msasl, write_nmfs_csl, write_wlasl
 
-needs_shared_data = pytest.mark.skipif(
-    not ANNOTATIONS.is_dir(), reason=f"shared test data not found at {SHARED_DATA} (checkout without ../shared)"
+DATA = Path(__file__).resolve().parent / "data"
+SAMPLES = DATA / "samples"
+TEST_VIDEO = SAMPLES / "test_video.mp4"  # a real signer: H.264, 540 x 720, 58 frames
+REFERENCE = DATA / "reference"
+KEYPOINT_INDICES = REFERENCE / "nla_slr_keypoint_indices.json"
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"  # optional extras
+SHARED_ANNOTATIONS = SHARED_DATA / "annotations"
+SHARED_SAMPLES = SHARED_DATA / "samples"
+needs_shared_excerpts = pytest.mark.skipif(
+    not SHARED_ANNOTATIONS.is_dir(),
+    reason=f"real annotation excerpts not found at {SHARED_ANNOTATIONS} (optional; the generated fixtures cover this)",
 )
 
 
-def _require_shared_data() -> None:
-    if not ANNOTATIONS.is_dir():
-        pytest.skip(f"shared test data not found at {SHARED_DATA} (checkout without ../shared)")
+def reference_state_dict_shapes(name: str) -> dict[str, tuple[int, ...]]:
+    """Key -> shape of a reference checkpoint's state dict (`nla-slr_state_dict_<name>.tsv.gz`), in file order."""
+    with gzip.open(REFERENCE / f"nla-slr_state_dict_{name}.tsv.gz", "rt", encoding="utf-8") as handle:
+        rows = (line.rstrip("\n").split("\t") for line in handle)
+        return {key: ast.literal_eval(shape) for key, shape in rows}
 
 
 def wlasl_root(tmp: Path) -> Path:
-    _require_shared_data()
-    root = tmp / "wlasl"
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ANNOTATIONS / "WLASL_v0.3.excerpt-first20.json", root / "WLASL_v0.3.json")
-    return root
+    return write_wlasl(tmp / "wlasl")
 
 
 def msasl_root(tmp: Path) -> Path:
-    _require_shared_data()
-    root = tmp / "msasl"
-    root.mkdir(parents=True, exist_ok=True)
-    for split in ("train", "val", "test"):
-        shutil.copy(ANNOTATIONS / f"MSASL_{split}.excerpt-label-lt-10.json", root / f"MSASL_{split}.json")
-    shutil.copy(ANNOTATIONS / "MSASL_classes.json", root / "MSASL_classes.json")
-    return root
+    return write_msasl(tmp / "msasl")
 
 
 def nmfs_csl_root(tmp: Path) -> Path:
-    """Made-up NMFs-CSL split lists (the real ones come with the dataset)."""
-    root = tmp / "nmfs-csl"
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "train.txt").write_text("".join(f"P{i:02d}/sign_{i % 7:04d}.mp4 {i % 7}\n" for i in range(20)))
-    (root / "test.txt").write_text("# signer P50\n" + "".join(f"P50/sign_{i:04d}.mp4 {i}\n" for i in range(5)) + "\n")
-    return root
+    return write_nmfs_csl(tmp / "nmfs-csl")

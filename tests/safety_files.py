@@ -1,5 +1,5 @@
 """Hostile files for the safety tests: pickles that would run code, MP4s that lie about themselves
-(built from the shared sample video at test time, never committed)."""
+(built at test time from the sample video in tests/data, never committed)."""
 from __future__ import annotations
 
 import os
@@ -8,7 +8,6 @@ import struct
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from data_roots import TEST_VIDEO
 
@@ -47,8 +46,6 @@ def keypoint_table(names: tuple[str, ...], frames: int = 8) -> dict[str, np.ndar
 
 
 def sample_video() -> bytes:
-    if not TEST_VIDEO.is_file():
-        pytest.skip(f"sample video not found at {TEST_VIDEO} (checkout without ../shared)")
     return TEST_VIDEO.read_bytes()
 
 

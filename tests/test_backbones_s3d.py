@@ -1,13 +1,13 @@
 """S3D: the reference's channel plan, layer design and key layout; Kinetics weights; checkpointing."""
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
 import torch
 import torch.nn.functional as F
 
+from data_roots import reference_state_dict_shapes
 from slrbench.builtins.backbones import VKNetConfig
 from slrbench.errors import UsageError
 from slrbench.interfaces import BackboneContext
@@ -15,18 +15,11 @@ from slrbench.models.s3d import S3D, pool_features
 from slrbench.models.s3d_weights import FIRST_CONV, block_key, load_kinetics_s3d
 from slrbench.models.vknet import VKNet
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
-
-
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def reference_shapes(name: str, prefix: str) -> dict[str, tuple[int, ...]]:
-    path = REFERENCE / f"nla-slr_state_dict_{name}.tsv"
-    if not path.is_file():
-        pytest.skip(f"{path} is absent")
-    rows = (line.rstrip("\n").split("\t") for line in path.read_text().splitlines())
-    return {key[len(prefix):]: ast.literal_eval(shape) for key, shape in rows if key.startswith(prefix)}
+    return {key[len(prefix):]: shape for key, shape in reference_state_dict_shapes(name).items() if key.startswith(prefix)}
 
 
 def parameter_count(module: torch.nn.Module) -> int:

@@ -4,12 +4,13 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import re
 import shutil
 
 import pytest
 from typer.testing import CliRunner
 
-from data_roots import SAMPLES, TEST_VIDEO, msasl_root, needs_shared_data, nmfs_csl_root, wlasl_root
+from data_roots import SAMPLES, TEST_VIDEO, msasl_root, nmfs_csl_root, wlasl_root
 from slrbench.cli.app import app
 
 runner = CliRunner()
@@ -19,7 +20,6 @@ def snapshot(root):
     return {str(p.relative_to(root)): hashlib.md5(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@needs_shared_data
 def test_check_counts_missing_videos_and_one_corrupt_file(tmp_path):
     root = wlasl_root(tmp_path)
     (root / "videos").mkdir()
@@ -35,23 +35,23 @@ def test_check_counts_missing_videos_and_one_corrupt_file(tmp_path):
     report = json.loads(result.stdout)
     assert snapshot(root) == before
     assert (report["benchmark"], report["num_classes"]) == ("wlasl100", 20)
-    assert report["splits"]["train"] == {"annotated": 350, "checked": 350, "usable": 2, "videos_present": 3,
-                                         "videos_missing": 347, "keypoints_present": 1, "unreadable": 1,
+    assert report["splits"]["train"] == {"annotated": 309, "checked": 309, "usable": 2, "videos_present": 3,
+                                         "videos_missing": 306, "keypoints_present": 1, "unreadable": 1,
                                          "keypoints_outside_frame": 0, "keypoints_length_mismatch": 1}
-    assert report["splits"]["val"] == {"annotated": 84, "checked": 84, "usable": 0, "videos_present": 0,
-                                       "videos_missing": 84, "keypoints_present": 0, "unreadable": 0,
+    assert report["splits"]["val"] == {"annotated": 70, "checked": 70, "usable": 0, "videos_present": 0,
+                                       "videos_missing": 70, "keypoints_present": 0, "unreadable": 0,
                                        "keypoints_outside_frame": 0, "keypoints_length_mismatch": 0}
     assert report["unusable_splits"] == ["val", "test"]
     assert report["splits"]["test"]["annotated"] == 65
     assert [p["sample_id"] for p in report["problems"]] == ["68011"]
 
 
-@needs_shared_data
-def test_check_on_the_msasl_excerpt_in_plain_text(tmp_path):
+def test_check_on_msasl_annotations_in_plain_text(tmp_path):
     result = runner.invoke(app, ["data", "check", "--benchmark", "msasl100", "--data-root", str(msasl_root(tmp_path))])
     assert result.exit_code == 2, result.output  # annotations only: no split has a usable sample
     assert "msasl100 (msasl): 100 classes" in result.stdout
-    assert "472" in result.stdout and "153" in result.stdout and "102" in result.stdout
+    for split, samples in (("train", 146), ("val", 39), ("test", 25)):  # label < 100 only, none usable
+        assert re.search(rf"^{split} +{samples} +0 ", result.stdout, re.MULTILINE), result.stdout
 
 
 def test_check_nmfs_csl_and_synthetic_json(tmp_path):
@@ -75,7 +75,7 @@ def test_check_errors_are_one_line_with_exit_code_2(tmp_path):
 
 
 def wlasl_with_reference_pickle(tmp_path, points_in, video: bool = True):
-    """The WLASL excerpt with the reference-named pickle (declared 256 x 256) holding one sample's
+    """The WLASL annotations with the reference-named pickle (declared 256 x 256) holding one sample's
     points spread over a `points_in` frame, beside the real 540 x 720 video or without it."""
     import numpy as np
 
@@ -89,13 +89,12 @@ def wlasl_with_reference_pickle(tmp_path, points_in, video: bool = True):
     return root
 
 
-@needs_shared_data
 @pytest.mark.parametrize("video", [True, False], ids=["beside-the-video", "declared-frame-only"])
 def test_check_counts_and_warns_about_keypoints_in_another_frame(tmp_path, video):
     root = wlasl_with_reference_pickle(tmp_path, (1920, 1080), video)  # 1080p coordinates, declared 256 x 256
     before = snapshot(root)
     result = runner.invoke(app, ["data", "check", "--benchmark", "wlasl100", "--data-root", str(root), "--json"])
-    assert result.exit_code == 2, result.output  # the excerpt's val and test have no files
+    assert result.exit_code == 2, result.output  # val and test have no files
     report = json.loads(result.stdout)
     assert snapshot(root) == before
     assert report["splits"]["train"]["keypoints_outside_frame"] == 1 and report["splits"]["train"]["unreadable"] == 0
@@ -110,11 +109,10 @@ def test_check_counts_and_warns_about_keypoints_in_another_frame(tmp_path, video
     assert not any("outside the frame" in w for w in report["warnings"])
 
 
-@needs_shared_data
 def test_check_stays_quiet_about_reference_keypoints_in_their_256_frame(tmp_path):
     root = wlasl_with_reference_pickle(tmp_path, (256, 256))
     result = runner.invoke(app, ["data", "check", "--benchmark", "wlasl100", "--data-root", str(root)])
-    assert result.exit_code == 2, result.output  # the excerpt's val and test have no files
+    assert result.exit_code == 2, result.output  # val and test have no files
     assert "outside the frame" not in result.output
     assert "outside" in result.stdout and "frame" in result.stdout  # the column's header (wrapped when narrow)
     report = json.loads(runner.invoke(app, ["data", "check", "--benchmark", "wlasl100", "--data-root", str(root),

@@ -4,13 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from data_roots import TEST_VIDEO, needs_shared_data
+from data_roots import TEST_VIDEO
 from slrbench.data.decoding import VideoUnreadable, decord_available, open_video
 
 needs_decord = pytest.mark.skipif(not decord_available(), reason="decord is not installed")
 
 
-@needs_shared_data
 @needs_decord
 def test_test_video_decodes_identically_through_decord_and_pyav():
     decord_video, pyav_video = open_video(TEST_VIDEO, "decord"), open_video(TEST_VIDEO, "pyav")
@@ -23,7 +22,6 @@ def test_test_video_decodes_identically_through_decord_and_pyav():
     assert np.array_equal(a, b)  # same libavcodec underneath: bit-identical RGB frames
 
 
-@needs_shared_data
 def test_only_the_requested_frames_come_back_in_the_requested_order():
     video = open_video(TEST_VIDEO, "pyav")
     everything = video.frames(list(range(58)))
@@ -31,7 +29,6 @@ def test_only_the_requested_frames_come_back_in_the_requested_order():
     assert np.array_equal(picked, everything[[40, 3, 3, 57]])
 
 
-@needs_shared_data
 def test_auto_prefers_decord_and_reports_it():
     assert open_video(TEST_VIDEO).decoder == ("decord" if decord_available() else "pyav")
 
@@ -46,7 +43,6 @@ def test_corrupt_and_missing_files_raise_video_unreadable(tmp_path, decoder):
         open_video(tmp_path / "absent.mp4", decoder)
 
 
-@needs_shared_data
 def test_a_truncated_video_fails_cleanly(tmp_path):
     truncated = tmp_path / "truncated.mp4"
     truncated.write_bytes(TEST_VIDEO.read_bytes()[: TEST_VIDEO.stat().st_size // 3])

@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import torch
 
-from data_roots import SAMPLES, TEST_VIDEO, needs_shared_data, wlasl_root
+from data_roots import SAMPLES, TEST_VIDEO, wlasl_root
 from slrbench.data.loader import ClipLoader, LoaderSettings
 from slrbench.interfaces import DatasetContext
 from slrbench.registry import default_registry
@@ -19,7 +19,7 @@ def build(name, root=None, options=None):
 
 
 def real_root(tmp_path):
-    """WLASL excerpt with two real videos (one with .pose keypoints), one corrupt video, the rest missing."""
+    """WLASL annotations with two real videos (one with .pose keypoints), one corrupt video, the rest missing."""
     root = wlasl_root(tmp_path)
     (root / "videos").mkdir()
     (root / "keypoints").mkdir()
@@ -31,7 +31,6 @@ def real_root(tmp_path):
     return root
 
 
-@needs_shared_data
 def test_real_clips_come_out_in_the_backbone_layout(tmp_path):
     table = build("wlasl", real_root(tmp_path)).manifest("wlasl100")
     table = table[table["sample_id"].isin(["69241", "65225"])]
@@ -45,7 +44,6 @@ def test_real_clips_come_out_in_the_backbone_layout(tmp_path):
     assert sum(loader.report.decoders.values()) == 2
 
 
-@needs_shared_data
 def test_corrupt_and_missing_videos_are_skipped_and_counted_never_a_worker_crash(tmp_path):
     table = build("wlasl", real_root(tmp_path)).manifest("wlasl100")
     table = table[table["label"] == 0]  # 'book': two good videos, one corrupt, the rest missing
@@ -58,7 +56,6 @@ def test_corrupt_and_missing_videos_are_skipped_and_counted_never_a_worker_crash
     assert "68011" in report["skipped_samples"] and "missing" in report["skipped_samples"]["68208"]
 
 
-@needs_shared_data
 def test_test_views_are_start_middle_end_of_one_decode(tmp_path):
     table = build("wlasl", real_root(tmp_path)).manifest("wlasl100")
     table = table[table["sample_id"] == "65225"].assign(split="test")

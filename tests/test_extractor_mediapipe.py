@@ -1,4 +1,4 @@
-"""The `mediapipe` extractor on a real signer (../shared/data/samples/test_video.mp4).
+"""The `mediapipe` extractor on a real signer (tests/data/samples/test_video.mp4).
 
 MediaPipe's last wheel with Holistic needs numpy < 2, so these tests run in an environment of
 their own (`./quickstart test-mediapipe`, which CI runs); elsewhere they skip.
@@ -16,7 +16,7 @@ import shutil
 import numpy as np
 import pytest
 
-from data_roots import TEST_VIDEO, needs_shared_data, wlasl_root
+from data_roots import TEST_VIDEO, wlasl_root
 from helpers import run_cli
 
 pytest.importorskip("mediapipe", reason="mediapipe is not installed (./quickstart test-mediapipe runs these tests)")
@@ -36,8 +36,6 @@ def test_mediapipe_keeps_the_extractor_contract():
 
 @pytest.fixture(scope="module")
 def sample_keypoints():
-    if not TEST_VIDEO.is_file():
-        pytest.skip(f"{TEST_VIDEO} not found (checkout without ../shared)")
     from slrbench.extraction.extract import extract_one
 
     extractor = default_registry().build("extractors", "mediapipe", {}, ExtractorContext())
@@ -76,7 +74,6 @@ def test_the_face_is_mapped_in_ibug_order(sample_keypoints):
     assert (face[:, 45, 0] > face[:, 36, 0]).all()  # iBUG 45 (left eye, outer) right of 36 (right eye, outer)
 
 
-@needs_shared_data
 def test_one_command_turns_a_data_root_into_keypoints_the_loader_reads(tmp_path):
     import torch
 

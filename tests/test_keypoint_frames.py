@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from data_roots import TEST_VIDEO, SAMPLES, needs_shared_data, nmfs_csl_root, wlasl_root
+from data_roots import SAMPLES, TEST_VIDEO, nmfs_csl_root, wlasl_root
 from slrbench.data.keypoints import parse_frame, rescale_keypoints
 from slrbench.data.loader import LoaderSettings, load_sample
 from slrbench.data.sources import FileClipReader, read_row_keypoints
@@ -20,7 +20,7 @@ from slrbench.interfaces import DatasetContext
 from slrbench.registry import default_registry
 
 REFERENCE_PICKLE = "keypoints_hrnet_dark_coco_wholebody.pkl"
-VIDEO_SIZE = (540, 720)  # the shared test video
+VIDEO_SIZE = (540, 720)  # tests/data/samples/test_video.mp4
 SMALL = LoaderSettings(num_frames=16, video_size=32, heatmap_size=16)
 
 
@@ -67,7 +67,6 @@ def test_frames_parse_and_rescale_half_pixel_aligned():
     assert np.allclose(moved[0, :, :2], [[-0.5, -0.5], [511.5, 511.5]]) and np.allclose(moved[..., 2], points[..., 2])
 
 
-@needs_shared_data
 def test_reference_pickle_at_256_is_rescaled_into_the_real_video(tmp_path):
     root = root_with_video(tmp_path)
     in_video = signer_points(VIDEO_SIZE)
@@ -98,7 +97,6 @@ def test_nmfs_csl_reference_pickle_is_512_and_npy_files_are_the_videos_pixels(tm
     assert read_row_keypoints(row_of(dataset, "P01/sign_0001.mp4")).frame_size is None
 
 
-@needs_shared_data
 def test_the_dataset_option_overrides_the_frame_of_pickles_and_npy_not_pose(tmp_path):
     root = root_with_video(tmp_path)
     write_pickle(root / REFERENCE_PICKLE, {"69241": signer_points(VIDEO_SIZE)})
@@ -113,7 +111,6 @@ def test_the_dataset_option_overrides_the_frame_of_pickles_and_npy_not_pose(tmp_
         build("wlasl", root, {"keypoints_frame": "256"})
 
 
-@needs_shared_data
 def test_an_extracted_pickle_records_each_videos_size_and_is_not_rescaled(tmp_path):
     root = root_with_video(tmp_path)
     in_video = signer_points(VIDEO_SIZE)

@@ -16,11 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from data_roots import TEST_VIDEO, needs_shared_data, wlasl_root
+from data_roots import TEST_VIDEO, wlasl_root
 from helpers import run_cli
 from onnx_models import export_spot_locator
-
-pytestmark = needs_shared_data
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,7 @@
 """Importing released NLA-SLR checkpoints: state dicts with the reference's key names and shapes
-(`../shared/reference/nla-slr_state_dict_*.tsv`) land, tensor by tensor, where they belong."""
+(tests/data/reference/nla-slr_state_dict_*.tsv.gz) land, tensor by tensor, where they belong."""
 from __future__ import annotations
 
-import ast
 import json
 import re
 from pathlib import Path
@@ -20,21 +19,16 @@ from slrbench.models.reference_classes import reference_class_order
 from slrbench.registry import default_registry
 from slrbench.training.model import SignModel
 
-from data_roots import msasl_root, nmfs_csl_root, wlasl_root
+from data_roots import msasl_root, nmfs_csl_root, reference_state_dict_shapes, wlasl_root
 from helpers import run_cli
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 LAYOUTS = {"rgb_frame64": "video-64", "pose_frame64": "keypoint-64", "two_frame64": "vknet-64",
            "nla_slr_wlasl_2000": "vknet"}
 PREFIX = "recognition_network."
 
 
 def reference_shapes(name: str) -> dict[str, tuple[int, ...]]:
-    path = REFERENCE / f"nla-slr_state_dict_{name}.tsv"
-    if not path.is_file():
-        pytest.skip(f"{path} is absent")
-    rows = (line.split("\t") for line in path.read_text().splitlines())
-    return {key: ast.literal_eval(shape) for key, shape in rows}
+    return reference_state_dict_shapes(name)
 
 
 def with_classes(shapes: dict[str, tuple[int, ...]], classes: int) -> dict[str, tuple[int, ...]]:

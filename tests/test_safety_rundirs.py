@@ -181,11 +181,9 @@ def test_import_waits_for_no_run_it_would_replace(tmp_path, checkpoint):
 
 # --- keypoints extract: a failed attempt does not lock in its options ----------------------------
 def test_a_failed_extraction_does_not_refuse_the_corrected_command(tmp_path):
-    from data_roots import ANNOTATIONS, TEST_VIDEO, wlasl_root
+    from data_roots import TEST_VIDEO, wlasl_root
     from onnx_models import export_spot_locator
 
-    if not ANNOTATIONS.is_dir():
-        pytest.skip("shared test data not found (checkout without ../shared)")
     model = export_spot_locator(tmp_path / "locator.onnx")
     broken = tmp_path / "broken.onnx"
     broken.write_bytes(b"not a model")

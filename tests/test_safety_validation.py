@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from data_roots import ANNOTATIONS, TEST_VIDEO, needs_shared_data
+from annotation_fixtures import msasl_samples, wlasl_entries, write_msasl, write_wlasl
+from data_roots import TEST_VIDEO
 from slrbench.cli.app import app
 
 runner = CliRunner()
@@ -33,24 +34,15 @@ def assert_one_error_line(result, expected: str = "") -> None:
 
 # --- data roots, each with one fault --------------------------------------------------------------
 def wlasl_with(tmp: Path, mutate) -> Path:
-    root = tmp / "wlasl"
-    root.mkdir()
-    entries = json.loads((ANNOTATIONS / "WLASL_v0.3.excerpt-first20.json").read_text())
+    entries = wlasl_entries()
     mutate(entries)
-    (root / "WLASL_v0.3.json").write_text(json.dumps(entries))
-    return root
+    return write_wlasl(tmp / "wlasl", entries)
 
 
 def msasl_with(tmp: Path, mutate) -> Path:
-    root = tmp / "msasl"
-    root.mkdir()
-    for split in ("train", "val", "test"):
-        samples = json.loads((ANNOTATIONS / f"MSASL_{split}.excerpt-label-lt-10.json").read_text())
-        if split == "train":
-            mutate(samples)
-        (root / f"MSASL_{split}.json").write_text(json.dumps(samples))
-    shutil.copy(ANNOTATIONS / "MSASL_classes.json", root / "MSASL_classes.json")
-    return root
+    samples = msasl_samples()
+    mutate(samples["train"])
+    return write_msasl(tmp / "msasl", samples)
 
 
 def manifest_root(tmp: Path, text: str | bytes, name: str = "data") -> Path:
@@ -89,7 +81,6 @@ MSASL_CASES = {
 }
 
 
-@needs_shared_data
 @pytest.mark.parametrize("case", sorted(WLASL_CASES))
 def test_a_broken_wlasl_field_is_one_line_naming_file_entry_and_field(case, tmp_path):
     mutate, expected = WLASL_CASES[case]
@@ -98,7 +89,6 @@ def test_a_broken_wlasl_field_is_one_line_naming_file_entry_and_field(case, tmp_
         assert_one_error_line(invoke(*command, "--benchmark", "wlasl100", "--data-root", str(root)), expected)
 
 
-@needs_shared_data
 @pytest.mark.parametrize("case", sorted(MSASL_CASES))
 def test_a_broken_msasl_field_is_one_line_naming_file_entry_and_field(case, tmp_path):
     mutate, expected = MSASL_CASES[case]
@@ -241,7 +231,6 @@ def test_check_counts_bad_keypoint_entries_and_fails_on_a_split_without_usable_s
     assert "0 frames" in reasons or "no frames" in reasons
 
 
-@pytest.mark.skipif(not TEST_VIDEO.is_file(), reason=f"shared test video not found at {TEST_VIDEO}")
 def test_check_decodes_the_window_a_truncated_video_and_a_window_past_the_end_fail(tmp_path):
     root = tmp_path / "videos"
     root.mkdir()

@@ -5,7 +5,6 @@ few examples go through the CLI."""
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from data_roots import ANNOTATIONS, needs_shared_data
+from annotation_fixtures import msasl_samples, wlasl_entries, write_msasl, write_wlasl
 from slrbench.cli.app import app
 from slrbench.errors import SlrbenchError
 
@@ -43,38 +42,27 @@ def _returns_or_says_one_line(call) -> None:
         assert error.exit_code == 2 and error.lines() and all("\n" not in line for line in error.lines())
 
 
-@needs_shared_data
 @FAST
 @given(position=st.integers(0, 19), key=st.sampled_from(WLASL_KEYS), value=JSON, delete=st.booleans(),
        nested=st.booleans())
 def test_mutated_wlasl_files_are_read_or_refused_in_lines(position, key, value, delete, nested):
     from slrbench.data.annotations import read_wlasl
 
-    entries = json.loads((ANNOTATIONS / "WLASL_v0.3.excerpt-first20.json").read_text())
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        (root / "WLASL_v0.3.json").write_text(json.dumps(_mutate(entries, position, key, value, delete, nested)))
+        root = write_wlasl(Path(folder), _mutate(wlasl_entries(), position, key, value, delete, nested))
         _returns_or_says_one_line(lambda: read_wlasl(root))
 
 
-@needs_shared_data
 @FAST
 @given(position=st.integers(0, 400), key=st.sampled_from(MSASL_KEYS), value=JSON, delete=st.booleans(),
        classes=st.one_of(st.none(), JSON))
 def test_mutated_msasl_files_are_read_or_refused_in_lines(position, key, value, delete, classes):
     from slrbench.data.annotations import read_msasl
 
+    samples = msasl_samples()
+    samples["train"] = _mutate(samples["train"], position, key, value, delete, nested=False)
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        for split in ("train", "val", "test"):
-            samples = json.loads((ANNOTATIONS / f"MSASL_{split}.excerpt-label-lt-10.json").read_text())
-            if split == "train":
-                samples = _mutate(samples, position, key, value, delete, nested=False)
-            (root / f"MSASL_{split}.json").write_text(json.dumps(samples))
-        if classes is None:
-            shutil.copy(ANNOTATIONS / "MSASL_classes.json", root / "MSASL_classes.json")
-        else:
-            (root / "MSASL_classes.json").write_text(json.dumps(classes))
+        root = write_msasl(Path(folder), samples, classes)  # classes None: the generated class list
         _returns_or_says_one_line(lambda: read_msasl(root))
 
 
