@@ -43,3 +43,8 @@ def register_datasets(register: Register) -> None:
 @hookspec
 def register_keypoint_extractors(register: Register) -> None:
     """Register keypoint extractors (video frames -> (T, 133, 3) COCO-WholeBody keypoints)."""
+
+
+@hookspec
+def register_run_loggers(register: Register) -> None:
+    """Register run loggers (history.csv, TensorBoard, Weights & Biases, ...) for `slrbench run --logger`."""

@@ -6,6 +6,8 @@ module stays cheap.
 """
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Protocol, Sequence, runtime_checkable
@@ -158,6 +160,16 @@ class MixupBase:
         return None
 
 
+class AuxiliaryBranchBase:
+    """Optional members of an auxiliary branch, with their defaults (a branch may subclass it
+    beside `torch.nn.Module`; the run reads them only from a subclass)."""
+
+    def scheduled_values(self, progress: float) -> dict[str, float]:
+        """The scheduled values at this point of training, by name, for the run loggers (NLA-SLR:
+        `gamma`, the auxiliary loss weight, and `mu`, the FC1 momentum of Eq. 6); default: none."""
+        return {}
+
+
 @runtime_checkable
 class AuxiliaryBranch(Protocol):
     """A `torch.nn.Module` trained beside the heads (NLA-SLR's inter-modality branch)."""
@@ -235,7 +247,44 @@ class KeypointExtractor(Protocol):
     def extract(self, chunks: Iterable[np.ndarray]) -> np.ndarray: ...
 
 
+# --- run loggers -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LoggerContext:
+    run_dir: Path  # the run directory; a logger writes inside it (its own folder: RUN_DIR/<name>/)
+    record: Mapping[str, Any] = field(default_factory=dict)  # config.json: plan, versions, git revision
+    resumed_step: int = 0  # optimizer steps a resumed run had taken; what this session logs comes after
+    history: tuple[Mapping[str, Any], ...] = ()  # the epoch rows logged before (a resumed run's), in order
+
+
+class RunLoggerBase:
+    """A run logger (subclass it). The main process of `slrbench run` calls it; `step` is the global
+    optimizer step (epochs and the test evaluation are logged at the step that ends them). Values
+    are plain names (`loss`, `lr`, `val_top1`, ...); `logged_scalars` gives the tags a logger of
+    scalar series uses. `log_epoch` is required; the others default to doing nothing."""
+
+    def log_step(self, step: int, scalars: Mapping[str, float]) -> None:
+        """After each optimizer step: its loss and loss parts, learning rate and clips per second."""
+
+    def log_epoch(self, step: int, row: Mapping[str, Any]) -> None:
+        """After each epoch: its history row (history.csv's columns)."""
+        raise NotImplementedError
+
+    def log_evaluation(self, step: int, metrics: Mapping[str, float]) -> None:
+        """Once, after training: the test metrics of the best weights (percent) and the sample count."""
+
+    def close(self) -> None:
+        """When the run ends, finished or not: flush and close what the logger holds."""
+
+
+def logged_scalars(section: str, values: Mapping[str, Any]) -> dict[str, float]:
+    """`section/name` -> value for every number in `values` (booleans and text left out): the tags
+    of the built-in TensorBoard and W&B loggers, e.g. `epoch/val_top1`, `step/loss`, `test/per_class_top1`."""
+    return {f"{section}/{name}": float(value) for name, value in values.items()
+            if isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isnan(value)}
+
+
 # The base class each kind's built object subclasses (its optional members and their defaults).
 KIND_BASES: dict[str, type] = {
     "backbones": BackboneBase, "mixups": MixupBase, "embedders": EmbedderBase, "datasets": DatasetBase,
+    "loggers": RunLoggerBase,
 }

@@ -22,6 +22,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("embedders", "embedder", "register_word_embedders", "word embedders: gloss -> vector"),
     Kind("datasets", "dataset", "register_datasets", "datasets and their standard benchmarks"),
     Kind("extractors", "extractor", "register_keypoint_extractors", "keypoint extractors: video -> COCO-WholeBody"),
+    Kind("loggers", "logger", "register_run_loggers", "run loggers: losses, schedules, throughput and metrics"),
 )
 
 

@@ -3,8 +3,10 @@
 Precedence: paper defaults < `--config FILE.toml` < command-line flags and `-o KIND.KEY=VALUE`
 (`-o run.KEY=VALUE` sets any run setting, e.g. `-o run.num_frames=32`).
 A TOML file uses the same keys as `-o`: one table per plugin kind (`[smoother]`, with an optional
-`name`) plus top-level run settings (`epochs = 100`). Every problem is collected first and
-reported together, one line each, before anything is built.
+`name`) plus top-level run settings (`epochs = 100`). Run loggers are several: `loggers = ["tensorboard"]`
+or one table each (`[loggers.wandb]` with its options), `--logger NAME` (repeatable, replacing the
+recipe's list) and `-o logger.NAME.KEY=VALUE`; `csv` is always one of them. Every problem is collected
+first and reported together, one line each, before anything is built.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from slrbench.registry import Registry
 
 PLUGIN_KINDS_OF_A_RUN = ("backbone", "smoother", "mixup", "embedder")  # the dataset follows the benchmark
 RUN_PLUGIN_KINDS = ("dataset", *PLUGIN_KINDS_OF_A_RUN)
+ALWAYS_ON_LOGGER = "csv"  # history.csv: `table`, `compare` and `report` read it, so every run writes it
 # Upper bounds of the run's counts: far above any recipe, low enough to catch a typo.
 MAX_EPOCHS = 100_000
 MAX_BATCH = 65_536
@@ -93,6 +96,9 @@ class RunPlan(BaseModel):
 
     settings: RunSettings
     plugins: dict[str, PluginChoice]  # "dataset" and PLUGIN_KINDS_OF_A_RUN, singular kind -> choice
+    # The run loggers besides csv, in the order chosen. They change nothing a run computes, so
+    # --resume may change them; recorded only when there are any (the plan's format is unchanged).
+    loggers: list[PluginChoice] = Field(default_factory=list)
 
     @field_validator("plugins", mode="before")
     @classmethod
@@ -105,15 +111,16 @@ class RunPlan(BaseModel):
         if missing:
             raise OptionsError([f"plan: no {', '.join(missing)} plugin recorded"])
         registry = (info.context or {}).get("registry")
-        validated = {}
-        for kind, choice in plugins.items():
-            if isinstance(choice, Mapping) and "name" in choice and not isinstance(choice.get("options"), PluginConfig):
-                if registry is None:
-                    raise ValueError("stored plugin options are read with RunPlan.read(document, registry)")
-                config = registry.get(kind, choice["name"]).spec.config
-                choice = {**choice, "options": validate_options(config, dict(choice.get("options", {})), kind)}
-            validated[kind] = choice
-        return validated
+        return {kind: _stored_choice(registry, kind, choice, kind) for kind, choice in plugins.items()}
+
+    @field_validator("loggers", mode="before")
+    @classmethod
+    def _validate_logger_options(cls, loggers: Any, info: ValidationInfo) -> Any:
+        if not isinstance(loggers, list):
+            return loggers
+        registry = (info.context or {}).get("registry")
+        return [_stored_choice(registry, "logger", choice, f"logger.{choice.get('name')}")
+                if isinstance(choice, Mapping) else choice for choice in loggers]
 
     @model_validator(mode="after")
     def _names_agree(self) -> "RunPlan":
@@ -136,9 +143,13 @@ class RunPlan(BaseModel):
         """One option's value, or None when the chosen plugin has no such option."""
         return self.options(kind).model_dump().get(key)
 
+    def logger_choices(self) -> list[tuple[str, PluginConfig | None]]:
+        """Every logger of the run with its options, csv first (None: its default options)."""
+        return [(ALWAYS_ON_LOGGER, None), *((choice.name, choice.options) for choice in self.loggers)]
+
     def record(self) -> dict[str, Any]:
         """The plan as config.json records it (plain JSON)."""
-        return self.model_dump(mode="json")
+        return self.model_dump(mode="json", exclude=None if self.loggers else {"loggers"})
 
     @classmethod
     def read(cls, document: Mapping[str, Any], registry: Registry, source: str) -> "RunPlan":
@@ -149,6 +160,16 @@ class RunPlan(BaseModel):
             raise OptionsError([f"{source}: {line}" for line in validation_problems(error, "plan", cls)]) from None
         except OptionsError as error:
             raise OptionsError([f"{source}: {line}" for line in error.lines()]) from None
+
+
+def _stored_choice(registry: Registry | None, kind: str, choice: Any, prefix: str) -> Any:
+    """A recorded {name, options} with its options validated into the plugin's option model."""
+    if isinstance(choice, Mapping) and "name" in choice and not isinstance(choice.get("options"), PluginConfig):
+        if registry is None:
+            raise ValueError("stored plugin options are read with RunPlan.read(document, registry)")
+        config = registry.get(kind, choice["name"]).spec.config
+        choice = {**choice, "options": validate_options(config, dict(choice.get("options", {})), prefix)}
+    return choice
 
 
 def apply_variant(document: dict[str, Any], variant: str | None, source: str) -> dict[str, Any]:
@@ -200,8 +221,12 @@ def resolve_run_plan(
     assignments: list[str],
 ) -> RunPlan:
     """Merge defaults, the config file and the flags; validate names and options all at once."""
+    file_document, recipe_loggers = split_logger_tables(file_document)
+    flags = dict(flags)
+    flagged_loggers = flags.pop("loggers", None)
     file_settings, options = split_config_file(file_document)
     parsed = parse_assignments(assignments, {**KIND_SPELLINGS, "run": "run"})
+    logger_options = parsed.pop("logger", {})
     flags = {**flags, **{key: value for key, value in parsed.pop("run", {}).items() if flags.get(key) is None}}
     for kind, values in parsed.items():
         if "name" in values:
@@ -233,6 +258,58 @@ def resolve_run_plan(
             problems.extend(error.lines())
     for kind in sorted(set(options) - set(chosen)):
         problems.append(f"{kind}: options given, but a run uses no {resolve_kind(kind).singular} plugin")
+    loggers = resolve_loggers(registry, recipe_loggers, flagged_loggers, logger_options, problems)
     if problems:
         raise OptionsError(problems)
-    return RunPlan(settings=settings, plugins={kind: resolved[kind] for kind in RUN_PLUGIN_KINDS})
+    return RunPlan(settings=settings, plugins={kind: resolved[kind] for kind in RUN_PLUGIN_KINDS}, loggers=loggers)
+
+
+def split_logger_tables(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]] | None]:
+    """A recipe without its loggers, and its loggers (name -> options; None: the recipe names none).
+    `loggers = ["tensorboard", "wandb"]`, or a table per logger: `[loggers.wandb]` + options."""
+    rest = {key: value for key, value in document.items() if KIND_SPELLINGS.get(key) != "logger"}
+    found = {key: value for key, value in document.items() if KIND_SPELLINGS.get(key) == "logger"}
+    if not found:
+        return rest, None
+    if len(found) > 1:
+        raise OptionsError([f"loggers: given as both {' and '.join(found)}; use one `loggers` key"])
+    (key, value), = found.items()
+    if isinstance(value, list) and all(isinstance(name, str) for name in value):
+        return rest, {name: {} for name in value}
+    if isinstance(value, dict) and all(isinstance(options, dict) for options in value.values()):
+        return rest, {name: dict(options) for name, options in value.items()}
+    raise OptionsError([f"{key}: must be a list of logger names (loggers = [\"tensorboard\"]) or one table of "
+                        f"options per logger ([loggers.wandb]), got {value!r}"])
+
+
+def resolve_loggers(registry: Registry, recipe: dict[str, dict[str, Any]] | None, flagged: list[str] | None,
+                    assigned: dict[str, Any], problems: list[str]) -> list[PluginChoice]:
+    """The loggers besides csv: `--logger` names (else the recipe's), each with its recipe options
+    and `-o logger.NAME.KEY=VALUE`; every unknown, unavailable or misconfigured one is a problem."""
+    recipe = recipe or {}
+    names = [name for name in dict.fromkeys(flagged if flagged is not None else recipe) if name != ALWAYS_ON_LOGGER]
+    given: dict[str, dict[str, Any]] = {}
+    for key, value in assigned.items():
+        name, _, option = key.partition(".")
+        if not option:
+            problems.append(f"option 'logger.{key}': a logger option names its logger: logger.NAME.KEY=VALUE "
+                            "(e.g. logger.wandb.mode=online); choose loggers with --logger NAME")
+        elif name not in (ALWAYS_ON_LOGGER, *names):
+            problems.append(f"logger.{name}: options given, but the run does not log with '{name}'; add --logger {name}")
+        else:
+            given.setdefault(name, {})[option] = value
+    chosen = []
+    for name in (ALWAYS_ON_LOGGER, *names):
+        try:
+            plugin = registry.get("loggers", name)
+            options = validate_options(plugin.spec.config, {**recipe.get(name, {}), **given.get(name, {})},
+                                       f"logger.{name}")
+        except SlrbenchError as error:
+            problems.extend(error.lines())
+            continue
+        reason = plugin.unavailable_reason()
+        if reason:
+            problems.append(f"logger '{name}' is not available: {reason}")
+        elif name != ALWAYS_ON_LOGGER:
+            chosen.append(PluginChoice(name=name, options=options))
+    return chosen

@@ -124,6 +124,16 @@ def test_keypoint_extractor_contract(name, tmp_path):
     assert report["frames"] == 12
 
 
+@pytest.mark.parametrize("name", registered("loggers"))
+def test_run_logger_contract(name, tmp_path, monkeypatch):
+    reason = default_registry().get("loggers", name).unavailable_reason()
+    if reason:
+        pytest.skip(f"logger '{name}' {reason}")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # where W&B's service writes its debug log
+    report = testing.check_run_logger(name)
+    assert report["files"]
+
+
 def test_contract_checks_catch_an_extractor_that_remembers_the_last_video():
     import types
 

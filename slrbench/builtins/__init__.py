@@ -8,4 +8,5 @@ BUILTIN_PLUGIN_MODULES: tuple[str, ...] = (
     "slrbench.builtins.datasets",
     "slrbench.builtins.backbones",
     "slrbench.builtins.extractors",
+    "slrbench.builtins.loggers",
 )

@@ -14,7 +14,7 @@ from slrbench.registry import default_registry
 
 
 def describe(
-    kind: Annotated[str, typer.Argument(help="backbone, smoother, mixup, embedder, dataset or extractor")],
+    kind: Annotated[str, typer.Argument(help="backbone, smoother, mixup, embedder, dataset, extractor or logger")],
     name: Annotated[str, typer.Argument(help="plugin name (see `slrbench list`)")],
     option: Annotated[Optional[list[str]], typer.Option("-o", "--option", help="KIND.KEY=VALUE (repeatable)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,

@@ -28,8 +28,12 @@ def run(
     smoother: Annotated[Optional[str], typer.Option(help="label smoother plugin (default lang)", autocompletion=plugin_names("smoothers"))] = None,
     mixup: Annotated[Optional[str], typer.Option(help="mixup plugin (default sign)", autocompletion=plugin_names("mixups"))] = None,
     embedder: Annotated[Optional[str], typer.Option(help="word embedder plugin (default glove)", autocompletion=plugin_names("embedders"))] = None,
+    logger: Annotated[Optional[list[str]], typer.Option(
+        "--logger", help="run logger (repeatable): tensorboard, wandb (offline unless -o logger.wandb.mode=online), "
+        "...; replaces the recipe's loggers; csv (history.csv) is always on", autocompletion=plugin_names("loggers"))] = None,
     option: Annotated[Optional[list[str]], typer.Option("-o", "--option", help="KIND.KEY=VALUE (repeatable); "
-                                                        "run.KEY=VALUE sets any run setting")] = None,
+                                                        "run.KEY=VALUE sets any run setting, "
+                                                        "logger.NAME.KEY=VALUE a logger's option")] = None,
     config: Annotated[Optional[Path], typer.Option(help="TOML file with the same keys as -o and the run settings")] = None,
     variant: Annotated[Optional[str], typer.Option(help="a variants.NAME table of the --config recipe")] = None,
     epochs: Annotated[Optional[int], typer.Option(help="training epochs (default 100)")] = None,
@@ -57,7 +61,7 @@ def run(
         "mixup": mixup, "embedder": embedder, "epochs": epochs, "batch_size": batch_size,
         "micro_batch_size": micro_batch_size, "workers": workers, "device": device,
         "crops": crops, "seed": seed, "out": out, "resume": resume,
-        "init_from": [str(path) for path in init_from] if init_from else None,
+        "init_from": [str(path) for path in init_from] if init_from else None, "loggers": logger,
     }
     with reporting_errors():
         if config is None and benchmark is None:

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from slrbench.interfaces import MixedBatch
+from slrbench.interfaces import AuxiliaryBranchBase, MixedBatch
 from slrbench.models.inter_modality import inter_modality_loss, inter_modality_loss_direct, mixed_hard_targets
 from slrbench.training.schedules import classifier_momentum, inter_modality_weight
 
@@ -27,7 +27,7 @@ def loss_weight(schedule: str, scale: float) -> Callable[[float], float]:
     return lambda progress: scale
 
 
-class GlossBranch(nn.Module):
+class GlossBranch(AuxiliaryBranchBase, nn.Module):
     """Shared part: the gloss vectors E (N, g) as a buffer and one mapper Linear(g, D) per head."""
 
     def __init__(self, feature_dims: dict[str, int], gloss_vectors: np.ndarray, weight: Callable[[float], float]):
@@ -43,6 +43,10 @@ class GlossBranch(nn.Module):
 
     def after_optimizer_step(self, classifiers: nn.ModuleDict, progress: float) -> None:
         """Nothing to integrate by default."""
+
+    def scheduled_values(self, progress: float) -> dict[str, float]:
+        """γ, the weight of the auxiliary loss."""
+        return {"gamma": self.weight(progress)}
 
 
 class InterModalityBranch(GlossBranch):
@@ -60,6 +64,10 @@ class InterModalityBranch(GlossBranch):
             for name in self.fc2
         )
         return self.weight(progress) * total
+
+    def scheduled_values(self, progress: float) -> dict[str, float]:
+        """γ and μ, the momentum of Eq. 6."""
+        return {**super().scheduled_values(progress), "mu": classifier_momentum(progress, self.momentum_base)}
 
     @torch.no_grad()
     def after_optimizer_step(self, classifiers: nn.ModuleDict, progress: float) -> None:

@@ -27,13 +27,14 @@ from slrbench.testing.common import CHECK_CONTEXT, EXAMPLE_GLOSSES, ContractErro
 from slrbench.testing.datasets import check_dataset
 from slrbench.testing.embedders import check_word_embedder
 from slrbench.testing.extractors import check_keypoint_extractor, example_frames
+from slrbench.testing.loggers import check_run_logger, example_history_rows
 from slrbench.testing.mixups import check_mixup
 from slrbench.testing.smoothers import check_label_smoother
 
 __all__ = [
     "CHECK_CONTEXT", "EXAMPLE_GLOSSES", "ContractError", "check_backbone", "check_dataset", "check_keypoint_extractor",
-    "check_label_smoother", "check_mixup", "check_word_embedder", "example_backbone_inputs", "example_frames",
-    "example_gloss_vectors", "plugin_registry", "registered_plugins",
+    "check_label_smoother", "check_mixup", "check_run_logger", "check_word_embedder", "example_backbone_inputs",
+    "example_frames", "example_gloss_vectors", "example_history_rows", "plugin_registry", "registered_plugins",
 ]
 
 

@@ -25,6 +25,7 @@ def evaluate_run(registry: Registry, run_dir: Path, crops: int, heads: list[str]
                  device_choice: str = "auto") -> RunOutcome:
     """Re-evaluate a finished run's best weights (its last checkpoint when it has none)."""
     stored = without_start_weights(read_json(run_dir / "config.json").get("plan", {}))
+    stored.pop("loggers", None)  # evaluation logs nothing: a logger uninstalled since is not needed
     plan = RunPlan.read(stored, registry, str(run_dir / "config.json"))
     settings = plan.settings.model_copy(update={"crops": crops, "heads": heads or plan.settings.heads,
                                                 "device": device_choice})

@@ -18,11 +18,20 @@ def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Ten
 
 def classification_loss(logits: dict[str, torch.Tensor], target_table: torch.Tensor, mixed: MixedBatch) -> torch.Tensor:
     """Σ_heads [λ CE(T[y_a]) + (1 - λ) CE(T[y_b])] with T the smoother's (N, N) target table."""
+    return classification_losses(logits, target_table, mixed)[0]
+
+
+def classification_losses(logits: dict[str, torch.Tensor], target_table: torch.Tensor, mixed: MixedBatch
+                          ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """The loss above and, detached for the run loggers, each head's part of it."""
     targets_a = target_table[mixed.labels_a]  # (B, N)
     targets_b = target_table[mixed.labels_b]
     total = torch.zeros((), device=target_table.device)
-    for head_logits in logits.values():
-        total = total + mixed.lam * soft_cross_entropy(head_logits, targets_a)
+    parts: dict[str, torch.Tensor] = {}
+    for name, head_logits in logits.items():
+        term = mixed.lam * soft_cross_entropy(head_logits, targets_a)
+        total, parts[name] = total + term, term.detach()
         if mixed.lam < 1.0:
-            total = total + (1.0 - mixed.lam) * soft_cross_entropy(head_logits, targets_b)
-    return total
+            term = (1.0 - mixed.lam) * soft_cross_entropy(head_logits, targets_b)
+            total, parts[name] = total + term, parts[name] + term.detach()
+    return total, parts

@@ -11,8 +11,9 @@ from typing import Any, Callable
 import torch
 
 from slrbench.comparability import comparability_warnings
-from slrbench.errors import UsageError
+from slrbench.errors import SlrbenchError, UsageError
 from slrbench.evaluation.rundir import write_evaluation, write_json
+from slrbench.interfaces import LoggerContext
 from slrbench.ownership import RunDirLock, claim_run_dir
 from slrbench.registry import Registry
 from slrbench.runconfig import RunPlan
@@ -23,6 +24,7 @@ from slrbench.training.distributed import World, broadcast_object, init_world, s
 from slrbench.training.evaluate import Evaluation, evaluate_split
 from slrbench.training.initialise import InitReport, initialise_from_runs
 from slrbench.training.provenance import git_revision, package_versions
+from slrbench.training.run_loggers import RunLoggers
 from slrbench.training.trainer import Trainer, TrainerSettings
 
 Report = Callable[[str, dict[str, Any]], None]
@@ -211,9 +213,10 @@ def _execute_in(registry: Registry, plan: RunPlan, report: Report, run_dir: Path
     parts.model.to(device)
     data = RunData(parts, batch_plan, world, device, bf16)
     has_val = "val" in set(parts.manifest["split"])
+    record = run_record(plan, parts, batch_plan, world, device, bf16, has_val) if world.is_main else {}
     if world.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
-        write_json(run_dir / "config.json", run_record(plan, parts, batch_plan, world, device, bf16, has_val))
+        write_json(run_dir / "config.json", record)
         write_json(run_dir / "class_names.json", parts.class_names)
         if init_report is not None:
             write_json(run_dir / "init_report.json", init_report.as_dict())
@@ -225,18 +228,33 @@ def _execute_in(registry: Registry, plan: RunPlan, report: Report, run_dir: Path
                       batch_plan, world, run_dir, device, report if world.is_main else _silent)
     if settings.resume:
         trainer.resume()
-    trainer.fit()
-    best = complete_checkpoint(run_dir / "best")
-    if best is not None:
-        load_weights_strictly(parts.model, best)  # the branch is not part of the best weights
-    result = data.run_evaluation(parts.model, "test", settings.crops)
-    if world.is_main:
-        write_evaluation(run_dir, result.metrics, result.sample_ids, result.labels, result.probabilities,
-                         parts.class_names, {"split": "test", "crops": result.crops, "heads": result.heads,
-                                             "skipped_samples": len(result.skipped),
-                                             "unreadable_samples": {"test": result.skipped,
-                                                                    "train (this process)": data.train.report.skipped}},
-                         result.head_true_scores)
+    loggers, problem = RunLoggers(), None
+    if world.is_main:  # a resumed run's loggers continue after its checkpoint, from its history
+        try:
+            loggers = RunLoggers.build(registry, plan, LoggerContext(
+                run_dir, record, trainer.global_step(trainer.start_epoch), tuple(trainer.history)))
+        except SlrbenchError as error:
+            problem = str(error)
+    problem = broadcast_object(world, problem)  # every rank stops alike
+    if problem is not None:
+        raise UsageError(problem)
+    with loggers:
+        trainer.fit(loggers)
+        best = complete_checkpoint(run_dir / "best")
+        if best is not None:
+            load_weights_strictly(parts.model, best)  # the branch is not part of the best weights
+        result = data.run_evaluation(parts.model, "test", settings.crops)
+        if world.is_main:
+            write_evaluation(run_dir, result.metrics, result.sample_ids, result.labels, result.probabilities,
+                             parts.class_names, {"split": "test", "crops": result.crops, "heads": result.heads,
+                                                 "skipped_samples": len(result.skipped),
+                                                 "unreadable_samples": {"test": result.skipped,
+                                                                        "train (this process)": data.train.report.skipped}},
+                             result.head_true_scores)
+            metrics = result.metrics.as_dict()
+            loggers.log_evaluation(trainer.global_step(settings.epochs), {
+                key: metrics[key] for key in ("per_instance_top1", "per_instance_top5", "per_class_top1",
+                                              "per_class_top5", "num_samples")})
     shutdown(world)
     return RunOutcome(run_dir, result, world.is_main)
 
@@ -266,6 +284,7 @@ def run_record(plan: RunPlan, parts: RunParts, batch_plan: BatchPlan, world: Wor
         "parameters": {"backbone": parameter_count(parts.model.backbone), "heads": parameter_count(parts.model.heads),
                        "branch (dropped at inference)": parameter_count(parts.model.branch) if parts.model.branch else 0},
         "out_of_vocabulary_glosses": out_of_vocabulary(parts),
+        "loggers": [name for name, _ in plan.logger_choices()],
         "warnings": comparability_warnings(plan),
         "versions": package_versions(),
         "git": git_revision(),

@@ -3,6 +3,7 @@ an atomic checkpoint per epoch, best-on-val selection, exact resume and DDP.
 
 One optimizer step = one global batch: each process runs `accumulation` micro-batches
 (`slrbench.training.batching`). After every step the auxiliary branch folds FC2 into FC1 (Eq. 6).
+The run loggers get every step's loss parts and every epoch's history row (`RunLoggers`).
 """
 from __future__ import annotations
 
@@ -12,19 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 
-import pandas as pd
 import torch
 
 from slrbench.errors import SlrbenchError
-from slrbench.evaluation.rundir import write_csv
-from slrbench.interfaces import MixedBatch
+from slrbench.interfaces import AuxiliaryBranchBase, MixedBatch
 from slrbench.training.batching import BatchPlan, micro_batches
 from slrbench.training.checkpoints import (
     complete_checkpoint, load_checkpoint, random_states, restore_random_states, save_checkpoint,
 )
 from slrbench.training.distributed import World, barrier, broadcast_object, sum_over_ranks
-from slrbench.training.losses import classification_loss
+from slrbench.training.losses import classification_losses
+from slrbench.training.measures import LossTally, detached_values, memory_peaks, start_memory_peak
 from slrbench.training.model import SignModel
+from slrbench.training.run_loggers import RunLoggers
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,10 @@ class Trainer:
                                           weight_decay=settings.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=settings.epochs)
         self.start_epoch, self.best_score, self.history = 0, float("-inf"), []
+        self.steps_per_epoch = data.num_train_samples // plan.batch_size  # the last, partial batch is dropped
+        self.loggers = RunLoggers()
+        heads = [f"loss_cls_{name}" for name in model.heads.classifiers]
+        self.loss_names = ["loss", *heads, *(["loss_aux"] if model.branch is not None else [])]
 
     # --- state ----------------------------------------------------------------------------------
     @property
@@ -109,7 +114,10 @@ class Trainer:
         self.network.train()
         progress = epoch / self.settings.epochs
         batches = micro_batches(self.data.num_train_samples, self.plan, self.world.rank, self.settings.seed, epoch)
-        accumulation, total_loss, correct, seen = self.plan.accumulation, 0.0, 0, 0
+        accumulation, correct = self.plan.accumulation, 0
+        start_memory_peak(self.device)
+        tally = LossTally(self.loss_names)  # the epoch's
+        step_tally = LossTally(self.loss_names)  # the optimizer step's, on this process
         self.optimizer.zero_grad(set_to_none=True)
         replay = None  # the last readable micro-batch, stands in (with weight 0) for an unreadable one
         for index, batch in enumerate(self.data.train_batches(batches, epoch)):
@@ -119,7 +127,7 @@ class Trainer:
                     raise SlrbenchError(f"every sample of a micro-batch at the start of epoch {epoch + 1} was "
                                         "unreadable; run `slrbench data check` and fix or drop those files")
                 if replay is None:
-                    self._step_if_last(index, accumulation, progress)
+                    step_tally = self._step_if_last(index, epoch, progress, step_tally)
                     continue
                 batch, weight = replay, 0.0
             replay = batch
@@ -133,43 +141,63 @@ class Trainer:
                 prepared = self.model.prepare(inputs)
                 mixed = self.mixup.mix(prepared, labels, mixup_generator(self.settings.seed, epoch, micro))
                 features, logits = self.network(mixed.inputs)
-                loss = classification_loss(logits, self.target_table, mixed)
+                loss, head_losses = classification_losses(logits, self.target_table, mixed)
+                parts = {f"loss_cls_{name}": value for name, value in head_losses.items()}
                 if self.model.branch is not None:
-                    loss = loss + self.model.branch.loss(features, mixed, progress)
+                    parts["loss_aux"] = self.model.branch.loss(features, mixed, progress)
+                    loss = loss + parts["loss_aux"]
                 if weight and not torch.isfinite(loss.detach()):
                     raise TrainingDiverged(f"training diverged: the loss became {float(loss.detach())} at epoch "
                                            f"{epoch + 1}, step {index + 1} (run.lr={self.settings.lr}); nothing of "
                                            "this epoch is saved: lower run.lr, or check the inputs with "
                                            "`slrbench data check`")
                 (loss * weight / accumulation).backward()
-            self._step_if_last(index, accumulation, progress)
             if weight:
-                total_loss += float(loss.detach()) * len(labels)
+                values = detached_values({"loss": loss, **parts})
+                tally.add(values, len(labels))
+                step_tally.add(values, len(labels))
                 correct += _mixed_correct(logits, mixed)
-                seen += len(labels)
+            step_tally = self._step_if_last(index, epoch, progress, step_tally)
             self.report("step", {"epoch": epoch, "step": index + 1, "steps": len(batches),
-                                 "loss": total_loss / max(seen, 1), "train_top1": 100.0 * correct / max(seen, 1)})
+                                 "loss": tally.means()["loss"], "train_top1": 100.0 * correct / max(tally.clips, 1)})
         self.scheduler.step()
-        total_loss, correct, seen = sum_over_ranks(self.world, [total_loss, correct, seen])
-        return {"loss": total_loss / max(seen, 1), "train_top1": 100.0 * correct / max(seen, 1)}
+        names = list(tally.sums)
+        *sums, correct, seen = sum_over_ranks(self.world, [*tally.sums.values(), correct, tally.clips])
+        means = {name: total / max(seen, 1) for name, total in zip(names, sums)}
+        measured = {"loss": means.pop("loss"), "train_top1": 100.0 * correct / max(seen, 1), **means}
+        if isinstance(self.model.branch, AuxiliaryBranchBase):
+            measured.update(self.model.branch.scheduled_values(progress))
+        seconds = time.perf_counter() - tally.started
+        return {**measured, "clips_per_second": seen / max(seconds, 1e-9), **memory_peaks(self.device)}
 
-    def _step_if_last(self, index: int, accumulation: int, progress: float) -> None:
-        """After the last micro-batch of a global batch: optimizer step, then Eq. 6."""
-        if (index + 1) % accumulation:
-            return
+    def _step_if_last(self, index: int, epoch: int, progress: float, step_tally: LossTally) -> LossTally:
+        """After the last micro-batch of a global batch: optimizer step, then Eq. 6, then the step's
+        log; returns the tally of the step that follows."""
+        if (index + 1) % self.plan.accumulation:
+            return step_tally
+        lr = self.optimizer.param_groups[0]["lr"]
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         if self.model.branch is not None:
             self.model.branch.after_optimizer_step(self.model.heads.classifiers, progress)
+        if step_tally.clips:
+            step = epoch * self.steps_per_epoch + (index + 1) // self.plan.accumulation
+            self.loggers.log_step(step, {**step_tally.means(), "lr": lr,
+                                         "clips_per_second": step_tally.clips_per_second()})
+        return LossTally(self.loss_names)
 
-    def fit(self) -> list[dict[str, Any]]:
+    def fit(self, loggers: RunLoggers | None = None) -> list[dict[str, Any]]:
+        """Train the remaining epochs; each epoch's row goes to the history, the loggers and the checkpoint."""
+        self.loggers = loggers or RunLoggers()
         for epoch in range(self.start_epoch, self.settings.epochs):
             started = time.perf_counter()
             row: dict[str, Any] = {"epoch": epoch + 1, "lr": self.optimizer.param_groups[0]["lr"]}
-            row.update(self.train_epoch(epoch))
+            measured = self.train_epoch(epoch)
+            row.update(loss=measured.pop("loss"), train_top1=measured.pop("train_top1"))
             if self.settings.validate:
-                val = self.data.evaluate(self.model, "val", crops=1)
-                row.update({"val_top1": val["metrics"].per_instance_top1, "val_top5": val["metrics"].per_instance_top5})
+                val = self.data.evaluate(self.model, "val", crops=1)["metrics"]
+                row.update({"val_top1": val.per_instance_top1, "val_top5": val.per_instance_top5})
+                measured.update({"val_class_top1": val.per_class_top1, "val_class_top5": val.per_class_top5})
                 score = row["val_top1"]
             else:
                 score = float(epoch)  # no val split: the last epoch is the best
@@ -183,13 +211,17 @@ class Trainer:
                 if self.world.is_main:
                     save_checkpoint(self.run_dir / "best", self.model.inference_state_dict(), {"epoch": epoch})
             row["best"] = improved
+            row.update(measured)  # after history.csv's first columns: loss parts, γ, μ, throughput, memory
             self.history.append(row)
-            if self.world.is_main:
-                write_csv(self.run_dir / "history.csv", pd.DataFrame(self.history))
+            self.loggers.log_epoch(self.global_step(epoch + 1), row)  # history.csv (csv logger) before the checkpoint
             self._save(epoch)
             barrier(self.world)
             self.report("epoch", row)
         return broadcast_object(self.world, self.history)
+
+    def global_step(self, epochs: int) -> int:
+        """The optimizer steps taken after `epochs` epochs: the step the loggers log an epoch's end at."""
+        return epochs * self.steps_per_epoch
 
 
 def _mixed_correct(logits: dict[str, torch.Tensor], mixed: MixedBatch) -> int:
