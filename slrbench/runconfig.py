@@ -20,6 +20,7 @@ from pydantic import (
 from slrbench.config import PluginConfig, parse_assignments, validate_options, validation_problems
 from slrbench.errors import OptionsError, SlrbenchError
 from slrbench.kinds import KIND_SPELLINGS, resolve_kind
+from slrbench.plugin_swap import merge_plugin_options
 from slrbench.registry import Registry
 
 PLUGIN_KINDS_OF_A_RUN = ("backbone", "smoother", "mixup", "embedder")  # the dataset follows the benchmark
@@ -99,6 +100,8 @@ class RunPlan(BaseModel):
     # The run loggers besides csv, in the order chosen. They change nothing a run computes, so
     # --resume may change them; recorded only when there are any (the plan's format is unchanged).
     loggers: list[PluginChoice] = Field(default_factory=list)
+    # What resolving said (e.g. a swapped plugin's recipe options dropped); shown, never recorded.
+    notes: list[str] = Field(default_factory=list, exclude=True)
 
     @field_validator("plugins", mode="before")
     @classmethod
@@ -224,14 +227,15 @@ def resolve_run_plan(
     file_document, recipe_loggers = split_logger_tables(file_document)
     flags = dict(flags)
     flagged_loggers = flags.pop("loggers", None)
-    file_settings, options = split_config_file(file_document)
+    file_settings, recipe_options = split_config_file(file_document)
+    command_line_options: dict[str, dict[str, Any]] = {}
     parsed = parse_assignments(assignments, {**KIND_SPELLINGS, "run": "run"})
     logger_options = parsed.pop("logger", {})
     flags = {**flags, **{key: value for key, value in parsed.pop("run", {}).items() if flags.get(key) is None}}
     for kind, values in parsed.items():
         if "name" in values:
             flags = {**flags, kind: values.pop("name")}
-        options.setdefault(kind, {}).update(values)
+        command_line_options.setdefault(kind, {}).update(values)
     problems: list[str] = []
     given = {**file_settings, **{k: v for k, v in flags.items() if v is not None}}
     try:
@@ -249,6 +253,8 @@ def resolve_run_plan(
         chosen["dataset"] = registry.find_benchmark(settings.benchmark).name
     except SlrbenchError as error:
         problems.extend(error.lines())
+    options, notes = merge_plugin_options(recipe_options, command_line_options,
+                                          _recipe_names(registry, file_settings), chosen)
     resolved: dict[str, PluginChoice] = {}
     for kind, name in chosen.items():
         try:
@@ -261,7 +267,19 @@ def resolve_run_plan(
     loggers = resolve_loggers(registry, recipe_loggers, flagged_loggers, logger_options, problems)
     if problems:
         raise OptionsError(problems)
-    return RunPlan(settings=settings, plugins={kind: resolved[kind] for kind in RUN_PLUGIN_KINDS}, loggers=loggers)
+    return RunPlan(settings=settings, plugins={kind: resolved[kind] for kind in RUN_PLUGIN_KINDS}, loggers=loggers,
+                   notes=notes)
+
+
+def _recipe_names(registry: Registry, file_settings: Mapping[str, Any]) -> dict[str, str | None]:
+    """The plugin of each kind the recipe's options were written for (its own choice, else the default)."""
+    names: dict[str, str | None] = {kind: file_settings.get(kind, RunSettings.model_fields[kind].default)
+                                    for kind in PLUGIN_KINDS_OF_A_RUN}
+    try:
+        names["dataset"] = registry.find_benchmark(file_settings.get("benchmark", RunSettings.model_fields["benchmark"].default)).name
+    except SlrbenchError:
+        names["dataset"] = None  # reported where the chosen benchmark is resolved
+    return names
 
 
 def split_logger_tables(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]] | None]:

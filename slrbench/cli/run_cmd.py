@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from slrbench.cli.completion import benchmark_names, plugin_names
 from slrbench.cli.output import console, print_json, print_warnings, reporting_errors
@@ -88,6 +89,7 @@ def print_dry_run(staged: StagedPlan, as_json: bool, data_warnings: list[str]) -
         document["stages"] = staged.describe()
     document["warnings"] = comparability_warnings(staged.target)
     document["data_warnings"] = data_warnings  # what reading the benchmark said (or that it was not read)
+    document["notes"] = staged.target.notes  # e.g. a swapped plugin's recipe options dropped
     if as_json:
         print_json(document)
         return
@@ -95,7 +97,13 @@ def print_dry_run(staged: StagedPlan, as_json: bool, data_warnings: list[str]) -
     for row in document.get("stages", []):
         console.print(f"stage {row['stage']}: {row['backbone']} from {row['start']} -> {row['run_dir']} "
                       f"({row['state']})", highlight=False, soft_wrap=True)
+    print_notes(staged.target.notes)
     print_warnings(document["warnings"] + data_warnings, to=console)
+
+
+def print_notes(notes: list[str]) -> None:
+    for note in notes:
+        console.print(f"[dim]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
 
 
 def train_and_report(plan: RunPlan) -> None:
@@ -104,6 +112,7 @@ def train_and_report(plan: RunPlan) -> None:
 
     if plan.settings.stage:
         console.print(f"stage {plan.settings.stage}: {plan.settings.backbone} -> {plan.settings.out}", highlight=False)
+    print_notes(plan.notes)
     print_warnings(comparability_warnings(plan), to=console)  # beside the run's output
     try:
         with RunProgress(console, plan.settings.epochs) as progress:
