@@ -58,7 +58,7 @@ EMBEDDER_OPTIONS = {
     "fasttext": lambda tmp: {"path": train_fasttext(tmp)},
     "word2vec": lambda tmp: {"path": train_word2vec(tmp)},
 }
-DATASET_ROOTS = {  # the shared excerpts under their official names (tests/data_roots.py; skips without them)
+DATASET_ROOTS = {  # annotation files generated in the official schemas (tests/data_roots.py)
     "manifest": _manifest_root,
     "wlasl": lambda tmp: __import__("data_roots").wlasl_root(tmp),
     "msasl": lambda tmp: __import__("data_roots").msasl_root(tmp),

@@ -123,7 +123,8 @@ def listed(bin_dir: Path, cwd: Path) -> dict[str, dict]:
 def test_the_core_install_names_the_extra_each_missing_plugin_needs(installed, tmp_path):
     plugins = listed(installed, tmp_path)
     expected = {"embedders:fasttext": "embedders", "embedders:word2vec": "embedders", "embedders:bert": "bert",
-                "extractors:rtmpose": "extract", "extractors:mediapipe": "mediapipe"}
+                "extractors:rtmpose": "extract", "extractors:mediapipe": "mediapipe",
+                "loggers:tensorboard": "logging", "loggers:wandb": "logging"}
     for key, extra in expected.items():
         assert not plugins[key]["available"], key
         assert plugins[key]["unavailable_reason"].endswith(f'pip install "slrbench[{extra}]"'), plugins[key]
