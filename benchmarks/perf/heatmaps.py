@@ -25,8 +25,8 @@ from slrbench.data.heatmaps import REFERENCE_SIGMA_AT_112, heatmaps_from_keypoin
 def dense_heatmaps(keypoints: torch.Tensor, size: int, sigma: float, threshold: float = 0.0) -> torch.Tensor:
     """(B, T, K, 3) -> (B, K, T, H, W): every pixel tested against every keypoint."""
     x, y, score = keypoints.permute(0, 2, 1, 3).unbind(-1)  # (B, K, T)
-    rows = torch.arange(size, dtype=torch.float32).view(size, 1)
-    columns = torch.arange(size, dtype=torch.float32).view(1, size)
+    rows = torch.arange(size, dtype=torch.float32, device=keypoints.device).view(size, 1)
+    columns = torch.arange(size, dtype=torch.float32, device=keypoints.device).view(1, size)
     distance = (columns - x[..., None, None]) ** 2 + (rows - y[..., None, None]) ** 2  # (B, K, T, H, W)
     maps = torch.exp(-distance / (2 * sigma ** 2)) * (score >= threshold)[..., None, None]
     return maps * 2 - 1
