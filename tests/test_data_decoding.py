@@ -48,3 +48,42 @@ def test_a_truncated_video_fails_cleanly(tmp_path):
     truncated.write_bytes(TEST_VIDEO.read_bytes()[: TEST_VIDEO.stat().st_size // 3])
     with pytest.raises(VideoUnreadable):
         open_video(truncated).frames(list(range(58)))
+
+
+def _keyframe_every(path, interval: int, frames: int = 60) -> np.ndarray:
+    """An H.264 mp4 with a keyframe every `interval` frames and B-frames; frame i shows a bar at row i."""
+    import av
+
+    pictures = np.zeros((frames, 64, 64, 3), np.uint8)
+    for i in range(frames):
+        pictures[i, i % 64] = 255
+        pictures[i, :, (i * 7) % 64] = 128
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.height, stream.width, stream.pix_fmt = 64, 64, "yuv420p"
+        stream.options = {"crf": "12", "g": str(interval), "keyint_min": str(interval), "bf": "2", "sc_threshold": "0"}
+        for picture in pictures:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return pictures
+
+
+def test_pyav_seeks_to_the_keyframe_before_the_window_and_reads_the_same_frames(tmp_path):
+    path = tmp_path / "gop10.mp4"
+    _keyframe_every(path, 10)
+    video = open_video(path, "pyav")
+    everything = video._read(set(range(60)), 0)  # decoded from the first frame
+    assert video.start_for(35) == 30 and video.start_for(30) == 30 and video.start_for(9) == 0
+    window = list(range(35, 51))
+    assert np.array_equal(video.frames(window), np.stack([everything[i] for i in window]))
+    assert np.array_equal(video.frames([59, 41, 41]), np.stack([everything[i] for i in (59, 41, 41)]))
+
+
+@needs_decord
+def test_pyav_after_a_seek_matches_decord(tmp_path):
+    path = tmp_path / "gop8.mp4"
+    _keyframe_every(path, 8)
+    window = list(range(21, 45))
+    assert np.array_equal(open_video(path, "pyav").frames(window), open_video(path, "decord").frames(window))

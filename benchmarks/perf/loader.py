@@ -1,15 +1,21 @@
-"""Clips/s of the training loader against decoding every frame and cropping afterwards, in one run.
+"""Clips/s of the training loader against decoding alone and against the loader before issue 17, in one run.
 
-Both pipelines serve the same training batches (64-frame windows, one RandomResizedCrop box,
+Every pipeline serves the same training batches (64-frame windows, one RandomResizedCrop box,
 224 x 224 video in [-1, 1] and 63 keypoints) from the same H.264 clips of 256 x 256 pixels
-(the reference's preprocessed size), with the same workers and batch size:
+(the reference's preprocessed size), with the same workers and batch size, interleaved, best of
+`--rounds`:
 
-* loader:   `slrbench.data.loader.ClipLoader` - decodes only the window's frames (decord),
-            crops and resizes them as uint8, converts once to float;
-* baseline: decodes every frame of the clip, converts all to float, crops and resizes them all,
-            then takes the window (what a straightforward video pipeline does).
+* decode only (the ceiling): the workers decode the window's frames and ship them, nothing else;
+* float video made in the workers (the loader until issue 17): each worker crops, resizes, converts
+  to float, jitters and normalises its clips and ships float32 video (38 MB a clip);
+* slrbench loader: the workers ship the decoded uint8 frames with the draws (box, jitter) and the
+  keypoints; the video is made on the training device (`slrbench.data.video_batch`). Its rate is
+  what a GPU run gets, whose device makes a batch's video in milliseconds; the line after it makes
+  the video on this CPU in the main process, as a CPU run does;
+* with `--naive`, also decoding every frame of the clip and cropping them all in float (3x slower
+  than the loader before issue 17).
 
-    python benchmarks/perf/loader.py [--clips 64] [--frames 150] [--workers 2] [--batch-size 4]
+    python benchmarks/perf/loader.py [--clips 48] [--frames 150] [--workers 2] [--batch-size 4] [--rounds 3]
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -25,9 +32,10 @@ import torch.nn.functional as F
 
 from slrbench.data.loader import ClipLoader, LoaderSettings
 from slrbench.data.sources import FileClipReader, FileClipSource
-from slrbench.data.transforms import CropBox
+from slrbench.data.transforms import CropBox, train_window
+from slrbench.inputs import InputStream
 
-SHARED_VIDEO = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "samples" / "test_video.mp4"
+SHARED_VIDEO = Path(__file__).resolve().parents[2] / "tests" / "data" / "samples" / "test_video.mp4"
 
 
 def make_clips(folder: Path, clips: int, frames: int) -> pd.DataFrame:
@@ -58,7 +66,7 @@ def make_clips(folder: Path, clips: int, frames: int) -> pd.DataFrame:
 
 class DecodeEverything(FileClipSource):
     """Decodes every frame of the clip, converts all to float, crops and resizes all of them,
-    then hands the window's frames on (the loader's own window crop, ~10 ms, runs after it too)."""
+    then hands the window's frames on."""
 
     def frames(self, indices):
         everything = self._video.frames(list(range(self._video.num_frames)))  # (N, H, W, 3) uint8
@@ -75,12 +83,43 @@ class DecodeEverythingReader(FileClipReader):
         return DecodeEverything(row, self.decoder, need_video)
 
 
-def clips_per_second(loader: ClipLoader, epochs: int) -> float:
-    served, start = 0, time.perf_counter()
-    for epoch in range(epochs):
-        for batch in loader.batches(epoch=epoch):
-            served += len(batch["sample_id"])
-    return served / (time.perf_counter() - start)
+class DecodeOnly(torch.utils.data.Dataset):
+    """The ceiling: a worker decodes the window's frames of a clip and ships them, nothing else."""
+
+    def __init__(self, rows: list[dict[str, Any]], frames: int, decoder: str):
+        self.rows, self.frames, self.reader = rows, frames, FileClipReader(decoder)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: int) -> torch.Tensor:
+        source = self.reader.open(self.rows[index], True, False)
+        start, end = source.clip_range()
+        window = train_window(end - start, self.frames, np.random.default_rng(index))
+        return torch.from_numpy(source.frames((np.unique(window) + start).tolist()))
+
+
+def _video_in_worker(clip: dict[str, torch.Tensor]) -> torch.Tensor:
+    return clip["video"][:, :1, :1, :1]  # a stream derived from the video: the worker makes the video
+
+
+# A plugin-style stream that needs the video makes the loader build the float video in its workers,
+# per clip, as every run did until issue 17 (the same transforms; `slrbench.data.loader.load_sample`).
+IN_WORKER = InputStream("video_probe", "(B, 3, 1, 1, 1)", derive=_video_in_worker, needs=("video",))
+
+
+def decode_only(table: pd.DataFrame, args: argparse.Namespace) -> Iterator[Any]:
+    rows = table.to_dict("records")
+    loader = torch.utils.data.DataLoader(DecodeOnly(rows, 64, args.decoder), batch_size=args.batch_size,
+                                         num_workers=args.workers)
+    yield from loader
+
+
+def clips_per_second(batches: Callable[[], Iterator[Any]], clips: int) -> float:
+    start = time.perf_counter()
+    for _ in batches():
+        pass
+    return clips / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -89,24 +128,52 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=150, help="frames per clip (WLASL clips: ~50-200)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=4)
-    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved repetitions; the best of each is shown")
+    parser.add_argument("--decoder", default="auto", choices=("auto", "decord", "pyav"))
+    parser.add_argument("--naive", action="store_true", help="also decode every frame and crop afterwards")
     args = parser.parse_args()
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as folder:
         table = make_clips(Path(folder), args.clips, args.frames)
         settings = LoaderSettings()
-        kwargs = dict(batch_size=args.batch_size, num_workers=args.workers, pin_memory=False, seed=0)
-        ours = ClipLoader(table, "train", settings, **kwargs)
-        baseline = ClipLoader(table, "train", settings, reader=DecodeEverythingReader(), **kwargs)
-        clips_per_second(ClipLoader(table.head(4), "train", settings, **kwargs), 1)  # warm the page cache
-        ours_rate = clips_per_second(ours, args.epochs)
-        baseline_rate = clips_per_second(baseline, args.epochs)
+        common = dict(batch_size=args.batch_size, num_workers=args.workers, pin_memory=False, seed=0,
+                      reader=FileClipReader(args.decoder))
+        ours = ClipLoader(table, "train", settings, **common)
+        before = ClipLoader(table, "train", LoaderSettings(inputs=("video", "keypoints", "video_probe"),
+                                                           streams=(IN_WORKER,)), **common)
+        pipelines: dict[str, Callable[[], Iterator[Any]]] = {
+            "decode only (the ceiling)": lambda: decode_only(table, args),
+            "float video made in the workers (before)": lambda: before.batches(),
+            "slrbench loader: workers -> uint8 batch": lambda: ours.host_batches(),
+            "  + video made on this CPU (main process)": lambda: ours.batches(),
+        }
+        if args.naive:
+            naive = ClipLoader(table, "train", settings, **{**common, "reader": DecodeEverythingReader(args.decoder)})
+            pipelines["decode every frame, crop afterwards"] = lambda: naive.batches()
+        clips_per_second(lambda: ClipLoader(table.head(4), "train", settings, **common).batches(), 4)  # page cache
+        rates = {name: 0.0 for name in pipelines}
+        for _ in range(args.rounds):
+            for name, batches in pipelines.items():
+                rates[name] = max(rates[name], clips_per_second(batches, args.clips))
+        device_ms = video_on_cpu_ms(ours, args.rounds)
     print(f"{args.clips} clips x {args.frames} frames of 256x256 -> 64 x 224x224 video + 63 keypoints, "
-          f"{args.workers} workers, batch {args.batch_size}, decoders {dict(ours.report.decoders)}")
-    print(f"{'pipeline':<36}{'clips/s':>9}")
-    print(f"{'decode every frame, crop afterwards':<36}{baseline_rate:>9.2f}")
-    print(f"{'slrbench loader (window frames only)':<36}{ours_rate:>9.2f}")
-    print(f"ratio: {ours_rate / baseline_rate:.2f}x")
+          f"{args.workers} workers, batch {args.batch_size}, decoders {dict(ours.report.decoders)}, "
+          f"best of {args.rounds} interleaved rounds")
+    print(f"{'pipeline':<44}{'clips/s':>9}{'vs before':>11}")
+    for name, rate in rates.items():
+        print(f"{name:<44}{rate:>9.2f}{rate / rates['float video made in the workers (before)']:>10.2f}x")
+    print(f"making a batch's video on this CPU: {device_ms:.0f} ms ({device_ms / args.batch_size:.0f} ms a clip)")
+
+
+def video_on_cpu_ms(loader: ClipLoader, rounds: int) -> float:
+    """Best time to make one host batch's video on this CPU (the device step of a CPU run)."""
+    host = next(iter(loader.host_batches(index_batches=[list(range(loader.batch_size))])))
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        loader.to_device(dict(host))  # a copy: making the video takes the frames out of the batch
+        best = min(best, time.perf_counter() - start)
+    return best * 1e3
 
 
 if __name__ == "__main__":

@@ -116,7 +116,9 @@ class DecordVideo:
 
 
 class PyAVVideo:
-    """Sequential decoding up to the last frame needed (H.264 cannot skip decoding anyway)."""
+    """Decodes from the last keyframe at or before the first frame needed (frames are found by their
+    timestamps, read by demuxing without decoding), or from the start where the stream has no
+    timestamps; up to the last frame needed. Only the frames needed are converted to RGB."""
 
     decoder = "pyav"
 
@@ -124,6 +126,7 @@ class PyAVVideo:
         import av
 
         self.path, self.limits = path, limits
+        self._timestamps: Optional[tuple[list[int], list[int]]] = None
         try:
             # metadata_errors: a damaged title or handler name must not stop the frames being read
             with quiet_native_stderr(), av.open(str(path), metadata_errors="replace") as container:
@@ -135,18 +138,55 @@ class PyAVVideo:
         if self.num_frames > limits.max_frames:
             raise VideoUnreadable(f"{path}: PyAV counts {self.num_frames:,} frames (limit {limits.max_frames:,})")
 
-    def _decoded(self) -> Iterator[np.ndarray]:
-        """Every frame in order as (H, W, 3) uint8 RGB; a decoding error becomes VideoUnreadable.
-        Quiet only while decoding, never while the caller holds a frame."""
+    def timestamps(self) -> tuple[list[int], list[int]]:
+        """(presentation timestamps of the frames in order, those of the keyframes), from the packets;
+        ([], []) when a packet has none (then frames are counted from the start)."""
         import av
 
+        if self._timestamps is None:
+            frames, keys = [], []
+            try:
+                with quiet_native_stderr(), av.open(str(self.path), metadata_errors="replace") as container:
+                    for packet in container.demux(container.streams.video[0]):
+                        if not packet.size:
+                            continue
+                        if packet.pts is None:
+                            frames, keys = [], []
+                            break
+                        frames.append(int(packet.pts))
+                        if packet.is_keyframe:
+                            keys.append(int(packet.pts))
+            except (av.FFmpegError, OSError) as error:
+                raise VideoUnreadable(f"{self.path}: {_first_line(error)}") from None
+            self._timestamps = (sorted(frames), sorted(keys))
+        return self._timestamps
+
+    def start_for(self, first: int) -> int:
+        """The frame decoding starts from to reach frame `first`: the last keyframe at or before it
+        (0 without timestamps, or when they disagree with the frame count)."""
+        frames, keys = self.timestamps() if first > 0 else ([], [])
+        if len(frames) != self.num_frames or first >= len(frames) or len(set(frames)) != len(frames):
+            return 0
+        before = [key for key in keys if key <= frames[first]]
+        return frames.index(before[-1]) if before else 0
+
+    def _decoded(self, start: int = 0) -> Iterator[tuple[int, "av.VideoFrame"]]:
+        """(index, frame) in order from frame `start` (seeking to it, a keyframe); a decoding error
+        becomes VideoUnreadable. Quiet only while decoding, never while the caller holds a frame."""
+        import av
+
+        position = {pts: i for i, pts in enumerate(self.timestamps()[0])} if start else {}
         try:
             with quiet_native_stderr():
                 container = av.open(str(self.path), metadata_errors="replace")
             with container:
                 stream = container.streams.video[0]
                 stream.thread_type = "AUTO"
+                if start:
+                    with quiet_native_stderr():
+                        container.seek(self.timestamps()[0][start], stream=stream, backward=True, any_frame=False)
                 frames = container.decode(stream)
+                index = start - 1
                 while True:
                     with quiet_native_stderr():
                         frame = next(frames, None)
@@ -156,36 +196,50 @@ class PyAVVideo:
                         if max(frame.width, frame.height) > self.limits.max_side:
                             raise VideoUnreadable(f"{self.path}: decodes {frame.width}x{frame.height} frames "
                                                   f"(limit {self.limits.max_side} pixels a side)")
-                        array = frame.to_ndarray(format="rgb24")
-                    yield array
+                    index = position.get(frame.pts, -1) if start else index + 1
+                    if index < 0:  # after a seek, a frame whose timestamp no packet had: cannot be placed
+                        raise _LostPlace()
+                    yield index, frame
         except (av.FFmpegError, OSError, IndexError, AttributeError) as error:
             raise VideoUnreadable(f"{self.path}: {_first_line(error)}") from None
 
     def frames(self, indices: Sequence[int]) -> np.ndarray:
         wanted = set(int(i) for i in indices)
         _check_decoded(self.path, len(wanted), self.size, self.limits)
-        last = max(wanted)
-        found: dict[int, np.ndarray] = {}
-        for position, frame in enumerate(self._decoded()):
-            if position in wanted:
-                found[position] = frame
-            if position >= last:
-                break
+        try:
+            found = self._read(wanted, self.start_for(min(wanted)))
+        except _LostPlace:
+            found = self._read(wanted, 0)
         if len(found) < len(wanted):
             raise VideoUnreadable(f"{self.path}: decoded {len(found)} of {len(wanted)} requested frames")
         return np.stack([found[int(i)] for i in indices])
+
+    def _read(self, wanted: set[int], start: int) -> dict[int, np.ndarray]:
+        last, found = max(wanted), {}
+        for index, frame in self._decoded(start):
+            if index in wanted:
+                with quiet_native_stderr():
+                    found[index] = frame.to_ndarray(format="rgb24")
+            if index >= last:
+                break
+        return found
 
     def chunks(self, size: int) -> Iterator[np.ndarray]:
         """Every frame in order, `size` at a time, decoding the file once."""
         _check_decoded(self.path, size, self.size, self.limits)
         batch: list[np.ndarray] = []
-        for frame in self._decoded():
-            batch.append(frame)
+        for _, frame in self._decoded():
+            with quiet_native_stderr():
+                batch.append(frame.to_ndarray(format="rgb24"))
             if len(batch) == size:
                 yield np.stack(batch)
                 batch = []
         if batch:
             yield np.stack(batch)
+
+
+class _LostPlace(Exception):
+    """After a seek, a decoded frame could not be placed by its timestamp: decode from the start."""
 
 
 class ArrayVideo:

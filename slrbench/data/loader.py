@@ -1,5 +1,9 @@
 """The clip loader: manifest rows -> batches of backbone inputs, with workers and pinned memory.
 
+Workers decode the window's frames and ship them as uint8 with the sample's draws; the video is
+made on the training device in batch (`slrbench.data.video_batch`). Keypoint streams (a few
+kilobytes a clip) are made in the workers, where plugin streams derive from them.
+
 A batch is {"inputs": {stream: tensor}, "label": (B,) long, "sample_id": [B]}, with the streams
 the backbone declares (`slrbench.inputs`: video, keypoints on the heatmap grid, keypoint
 coordinates normalised to the crop, their crop's zoom, and streams a plugin derives from these
@@ -25,9 +29,9 @@ from slrbench.data.keypoints import KeypointsUnavailable, rescale_keypoints
 from slrbench.data.sampling import epoch_order
 from slrbench.data.sources import ClipReader, ClipSource, FileClipReader
 from slrbench.data.transforms import (
-    TEST_VIEWS, CropBox, colour_jitter, crop_and_resize_frames, crop_keypoints, frames_to_video, evaluation_windows,
-    normalise_keypoints, to_model_range, train_window,
+    TEST_VIEWS, ColourJitter, CropBox, crop_keypoints, evaluation_windows, normalise_keypoints, train_window,
 )
+from slrbench.data.video_batch import FRAMES, collate_frames, make_videos, sample_frames
 from slrbench.errors import UsageError
 from slrbench.inputs import InputStream, loader_streams, stream_table
 
@@ -74,30 +78,35 @@ class LoaderReport:
 
 
 def load_sample(source: ClipSource, settings: LoaderSettings, train: bool, views: int,
-                rng: np.random.Generator) -> list[dict[str, torch.Tensor]]:
-    """One sample's views, each {stream: tensor without the batch dimension}."""
+                rng: np.random.Generator, video_here: bool = False) -> dict[str, Any]:
+    """One sample: "views", each {stream: tensor without the batch dimension} of the keypoint and
+    derived streams, and the decoded frames with their draws (`video_batch.sample_frames`) from which
+    the device makes the video - or, with `video_here` (a plugin stream derives from the video in
+    the worker), the video itself in each view."""
     made = settings.made_streams()
     start, end = source.clip_range()
     length = end - start
     windows = [train_window(length, settings.num_frames, rng)] if train else evaluation_windows(length, settings.num_frames, views)
     outputs: list[dict[str, torch.Tensor]] = [{} for _ in windows]
+    sample: dict[str, Any] = {"views": outputs}
     frame_size = None
     if "video" in made:
         needed = np.unique(np.concatenate(windows))  # decode each needed frame once
-        frames = source.frames((needed + start).tolist())  # (u, H, W, 3)
+        frames = source.frames((needed + start).tolist())  # (u, H, W, 3) uint8
         frame_size = (frames.shape[2], frames.shape[1])
     frame_size = frame_size or source.frame_size()
     box = (CropBox.random_resized(frame_size, rng, settings.crop_scale, settings.crop_ratio) if train
            else CropBox.for_test(frame_size, settings.test_view))
-    jitter = train and rng.random() < settings.jitter_probability
     if "video" in made:
-        resized = crop_and_resize_frames(frames, box, settings.video_size)  # (u, 3, S, S) uint8, each frame once
+        jitter = ColourJitter.draw(rng) if train and rng.random() < settings.jitter_probability else None
         position = {int(index): i for i, index in enumerate(needed)}
-        for output, window in zip(outputs, windows):
-            video = frames_to_video(resized[[position[int(i)] for i in window]])  # (3, T, S, S) in [0, 1]
-            if jitter:
-                video = colour_jitter(video, rng)
-            output["video"] = to_model_range(video)
+        positions = [[position[int(i)] for i in window] for window in windows]
+        part = sample_frames(torch.from_numpy(np.ascontiguousarray(frames)), positions, box, jitter)
+        if video_here:
+            for output, video in zip(outputs, make_videos(collate_frames([part]), settings.video_size, "cpu")):
+                output["video"] = video[0]
+        else:
+            sample[FRAMES] = part
     if "keypoint_zoom" in made:
         track = source.keypoints()
         values = track.values
@@ -117,7 +126,7 @@ def load_sample(source: ClipSource, settings: LoaderSettings, train: bool, views
         derive = stream.derive_function()
         for output in outputs:
             output[stream.name] = derive({name: output[name] for name in stream.needs})
-    return outputs
+    return sample
 
 
 class ClipDataset(torch.utils.data.Dataset):
@@ -127,6 +136,7 @@ class ClipDataset(torch.utils.data.Dataset):
                  train: bool, views: int, seed: int):
         self.rows, self.reader, self.settings = list(rows), reader, settings
         self.train, self.views, self.seed = train, views, seed
+        self.video_here = any("video" in stream.needs for stream in settings.derived_streams())
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -139,11 +149,10 @@ class ClipDataset(torch.utils.data.Dataset):
         need_video, need_keypoints = "video" in made, "keypoint_zoom" in made
         try:
             source = self.reader.open(row, need_video, need_keypoints)
-            views = load_sample(source, self.settings, self.train, self.views, rng)
+            sample = load_sample(source, self.settings, self.train, self.views, rng, self.video_here)
         except UNREADABLE as error:
             return Skipped(str(row["sample_id"]), str(error))
-        return {"views": views, "label": int(row["label"]), "sample_id": str(row["sample_id"]),
-                "decoder": source.decoder}
+        return {**sample, "label": int(row["label"]), "sample_id": str(row["sample_id"]), "decoder": source.decoder}
 
 
 def collate(samples: list[dict[str, Any] | Skipped]) -> dict[str, Any]:
@@ -159,16 +168,20 @@ def collate(samples: list[dict[str, Any] | Skipped]) -> dict[str, Any]:
                  for v in range(len(kept[0]["views"]))]
         batch["views"] = views
         batch["inputs"] = views[len(views) // 2]
+        if FRAMES in kept[0]:
+            batch[FRAMES] = collate_frames([s[FRAMES] for s in kept])
     return batch
 
 
 class ClipLoader:
-    """Batches of one split. `batches()` shuffles per epoch; `batches(index_batches=...)` follows a
-    given plan (the trainer's, identical for any world size)."""
+    """Batches of one split on `device`. `batches()` shuffles per epoch; `batches(index_batches=...)`
+    follows a given plan (the trainer's, identical for any world size). The workers decode; the video
+    is made on `device` (`slrbench.data.video_batch`), from host memory pinned when it is a GPU."""
 
     def __init__(self, manifest: Any, split: str, settings: LoaderSettings = LoaderSettings(), *,
                  reader: Optional[ClipReader] = None, train: Optional[bool] = None, views: int = 1,
-                 batch_size: int = 4, num_workers: int = 0, pin_memory: Optional[bool] = None, seed: int = 0):
+                 batch_size: int = 4, num_workers: int = 0, pin_memory: Optional[bool] = None, seed: int = 0,
+                 device: torch.device | str = "cpu"):
         rows = [row for row in _records(manifest) if row["split"] == split]
         if not rows:
             raise UsageError(f"split '{split}' has no samples; run `slrbench data check` to see what the data root holds")
@@ -185,7 +198,8 @@ class ClipLoader:
         self.reader = reader or FileClipReader()
         self.dataset = ClipDataset(rows, self.reader, settings, self.train, views, seed)
         self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
-        self.pin_memory = torch.cuda.is_available() if pin_memory is None else pin_memory
+        self.device = torch.device(device)
+        self.pin_memory = self.device.type == "cuda" if pin_memory is None else pin_memory
         self.report = LoaderReport()
         _preload_pickles(rows, settings)
 
@@ -194,8 +208,19 @@ class ClipLoader:
 
     def batches(self, epoch: int = 0, index_batches: Optional[list[list[int]]] = None,
                 keep_empty: bool = False) -> Iterator[dict[str, Any]]:
-        """Batches in plan order. `keep_empty` also yields batches whose every sample was unreadable
-        (no "inputs"), so a trainer can keep its steps aligned with the plan and the other processes."""
+        """Batches in plan order, their inputs on the loader's device. `keep_empty` also yields batches
+        whose every sample was unreadable (no "inputs"), so a trainer can keep its steps aligned with
+        the plan and the other processes."""
+        for batch in self.host_batches(epoch, index_batches, keep_empty):
+            yield self.to_device(batch)
+
+    def to_device(self, batch: dict[str, Any]) -> dict[str, Any]:
+        """A batch from `host_batches` with its inputs on the loader's device, the video made there."""
+        return batch_to_device(batch, self.settings.video_size, self.device)
+
+    def host_batches(self, epoch: int = 0, index_batches: Optional[list[list[int]]] = None,
+                     keep_empty: bool = False) -> Iterator[dict[str, Any]]:
+        """Batches as the workers deliver them: the video still as decoded frames (`FRAMES`)."""
         if index_batches is None:
             order = epoch_order(len(self), self.seed, epoch) if self.train else list(range(len(self)))
             index_batches = [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
@@ -214,6 +239,19 @@ class ClipLoader:
             first = next(iter(self.report.skipped.values()))
             raise UsageError(f"every sample of split '{self.split}' was unreadable (first: {first}); "
                              "run `slrbench data check`")
+
+
+def batch_to_device(batch: dict[str, Any], video_size: int, device: torch.device | str) -> dict[str, Any]:
+    """A host batch (`ClipLoader.host_batches`) with its inputs on `device` (non-blocking copies from
+    pinned memory on a GPU), the video made there from the decoded frames; the frames leave the batch."""
+    if "views" not in batch:
+        return batch
+    views = [{key: value.to(device, non_blocking=True) for key, value in view.items()} for view in batch["views"]]
+    if FRAMES in batch:
+        videos = make_videos(batch.pop(FRAMES), video_size, device)
+        views = [{"video": video, **view} for view, video in zip(views, videos)]
+    batch["views"], batch["inputs"] = views, views[len(views) // 2]
+    return batch
 
 
 def _records(manifest: Any) -> list[dict[str, Any]]:

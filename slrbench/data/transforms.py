@@ -7,7 +7,9 @@ square, as the reference's 256 x 256 frames) and colour jitter with probability 
 only. Test: the central window (or start / middle / end for 3 crops) and the whole frame, resized
 (the reference's test view: its configs set center_crop false); the central 224/256 box is the
 option `test_view="center-crop"`. The 32-frame clip is a sub-window of the 64-frame one
-(`sub_window_start`), taken by the backbone.
+(`sub_window_start`), taken by the backbone. The loader's workers draw the windows, boxes and jitter;
+the video transforms run on the training device (`slrbench.data.video_batch`), the keypoint ones in
+the workers.
 
 Pixel convention (the reference's heatmaps): integer coordinates are pixel centres. Keypoints
 follow the frames' half-pixel aligned resize (`align_corners=False`), so a point keeps its place
@@ -112,18 +114,25 @@ class CropBox:
         return cls(left, top, w, h)
 
 
-def crop_and_resize_frames(frames: np.ndarray, box: CropBox, size: int) -> torch.Tensor:
-    """(t, H, W, 3) uint8 -> (t, 3, size, size) uint8: crop to the box, resize (bilinear, antialiased).
-    Resizing uint8 in channels-last memory is several times faster than in float."""
+def crop_and_resize_frames(frames: np.ndarray | torch.Tensor, box: CropBox, size: int) -> torch.Tensor:
+    """(t, H, W, 3) uint8 -> (t, 3, size, size): crop to the box, resize (bilinear, antialiased), on the
+    frames' device. On a CPU the result is uint8: resizing uint8 in channels-last memory is several
+    times faster there than in float. Elsewhere (CUDA has no uint8 kernel) the frames are resized as
+    float and the result is float in [0, 255], unrounded."""
     x0, y0, width, height = int(box.x0), int(box.y0), int(box.width), int(box.height)
-    pixels = torch.from_numpy(np.ascontiguousarray(frames[:, y0:y0 + height, x0:x0 + width]))  # (t, h, w, 3)
-    pixels = pixels.permute(0, 3, 1, 2)  # (t, 3, h, w), channels-last in memory
+    if isinstance(frames, np.ndarray):
+        frames = torch.from_numpy(np.ascontiguousarray(frames[:, y0:y0 + height, x0:x0 + width]))
+    else:
+        frames = frames[:, y0:y0 + height, x0:x0 + width].contiguous()
+    pixels = frames.permute(0, 3, 1, 2)  # (t, 3, h, w), channels-last in memory
+    if pixels.device.type != "cpu":
+        pixels = pixels.float()
     return F.interpolate(pixels, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
 
 
 def frames_to_video(frames: torch.Tensor) -> torch.Tensor:
-    """(T, 3, S, S) uint8 -> (3, T, S, S) float in [0, 1]."""
-    video = torch.empty((frames.shape[1], frames.shape[0], *frames.shape[2:]), dtype=torch.float32)
+    """(T, 3, S, S) uint8 (or float in [0, 255]) -> (3, T, S, S) float in [0, 1], on the frames' device."""
+    video = torch.empty((frames.shape[1], frames.shape[0], *frames.shape[2:]), dtype=torch.float32, device=frames.device)
     video.copy_(frames.permute(1, 0, 2, 3))
     return video.mul_(1 / 255)
 
@@ -149,30 +158,50 @@ def normalise_keypoints(keypoints: np.ndarray, box: CropBox) -> torch.Tensor:
 
 
 # --- colour --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ColourJitter:
+    """One clip's colour jitter, drawn in the loader worker and applied wherever the video is made
+    (`slrbench.data.video_batch`): brightness, contrast and saturation factors, in the drawn order."""
+
+    order: tuple[int, ...]  # a permutation of 0 brightness, 1 contrast, 2 saturation
+    factors: tuple[float, ...]  # in the drawn order
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, brightness: float = 0.4, contrast: float = 0.4,
+             saturation: float = 0.4) -> "ColourJitter":
+        """torchvision's ColorJitter factors in random order (hue is not jittered)."""
+        strengths = (brightness, contrast, saturation)
+        order = tuple(int(operation) for operation in rng.permutation(3))
+        return cls(order, tuple(float(rng.uniform(1 - strengths[op], 1 + strengths[op])) for op in order))
+
+    def apply(self, video: torch.Tensor) -> torch.Tensor:
+        """(3, T, H, W) in [0, 1], on any device -> the jittered clip. The three operations are affine in
+        RGB, so they are composed into one 3 x 3 matrix (float64, on the video's device: no host
+        synchronisation) and applied in one pass, clamped once at the end (torchvision clamps after
+        each step)."""
+        device = video.device
+        grey = torch.tensor([0.299, 0.587, 0.114], dtype=torch.float64, device=device)
+        mean_rgb = video.mean(dim=(1, 2, 3)).double()
+        matrix = torch.eye(3, dtype=torch.float64, device=device)
+        bias = torch.zeros(3, dtype=torch.float64, device=device)
+        for operation, factor in zip(self.order, self.factors):
+            if operation == 0:
+                matrix, bias = matrix * factor, bias * factor
+            elif operation == 1:
+                mean_grey = grey @ (matrix @ mean_rgb + bias)
+                matrix, bias = matrix * factor, bias * factor + (1 - factor) * mean_grey
+            else:
+                mixing = factor * torch.eye(3, dtype=torch.float64, device=device) + (1 - factor) * grey.expand(3, 3)
+                matrix, bias = mixing @ matrix, mixing @ bias
+        channels, *rest = video.shape
+        out = (matrix.float() @ video.reshape(channels, -1)).add_(bias.float()[:, None])
+        return out.clamp_(0, 1).reshape(channels, *rest)
+
+
 def colour_jitter(video: torch.Tensor, rng: np.random.Generator, brightness: float = 0.4,
                   contrast: float = 0.4, saturation: float = 0.4) -> torch.Tensor:
-    """(3, T, H, W) in [0, 1]: one brightness / contrast / saturation change for the whole clip,
-    torchvision's ColorJitter factors in random order. The three are affine in RGB, so they are
-    composed into one 3 x 3 matrix and applied in one pass (clamped once at the end, not after
-    each step as torchvision does); hue is not jittered."""
-    grey = torch.tensor([0.299, 0.587, 0.114], dtype=torch.float64)
-    mean_rgb = video.mean(dim=(1, 2, 3)).double()
-    matrix, bias = torch.eye(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64)
-    for operation in rng.permutation(3):
-        if operation == 0:
-            factor = rng.uniform(1 - brightness, 1 + brightness)
-            matrix, bias = matrix * factor, bias * factor
-        elif operation == 1:
-            factor = rng.uniform(1 - contrast, 1 + contrast)
-            mean_grey = grey @ (matrix @ mean_rgb + bias)
-            matrix, bias = matrix * factor, bias * factor + (1 - factor) * mean_grey
-        else:
-            factor = rng.uniform(1 - saturation, 1 + saturation)
-            mixing = factor * torch.eye(3, dtype=torch.float64) + (1 - factor) * grey.expand(3, 3)
-            matrix, bias = mixing @ matrix, mixing @ bias
-    channels, *rest = video.shape
-    out = (matrix.float() @ video.reshape(channels, -1)).add_(bias.float()[:, None])
-    return out.clamp_(0, 1).reshape(channels, *rest)
+    """(3, T, H, W) in [0, 1]: one brightness / contrast / saturation change for the whole clip."""
+    return ColourJitter.draw(rng, brightness, contrast, saturation).apply(video)
 
 
 def to_model_range(video: torch.Tensor) -> torch.Tensor:

@@ -146,14 +146,15 @@ def build_parts(registry: Registry, plan: RunPlan, cache_dir: Path | None = None
 
 
 def make_loader(parts: InferenceParts, split: str, batch_size: int, views: int, train: bool,
-                workers: int) -> ClipLoader:
+                workers: int, device: torch.device | str = "cpu") -> ClipLoader:
+    """The split's loader; its batches' inputs are made on `device` (the video from uint8 frames)."""
     settings, geometry = parts.plan.settings, parts.inputs.geometry
     loader_settings = LoaderSettings(inputs=parts.inputs.consumed, streams=parts.inputs.streams,
                                      keypoint_channels=geometry.keypoints, num_frames=geometry.num_frames,
                                      video_size=geometry.video_size, heatmap_size=geometry.heatmap_size,
                                      test_view=settings.test_view)
     return ClipLoader(parts.manifest, split, loader_settings, reader=parts.reader, train=train, views=views,
-                      batch_size=batch_size, num_workers=workers, seed=settings.seed)
+                      batch_size=batch_size, num_workers=workers, seed=settings.seed, device=device)
 
 
 def out_of_vocabulary(parts: RunParts) -> list[str]:

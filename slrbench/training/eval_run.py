@@ -38,7 +38,7 @@ def evaluate_run(registry: Registry, run_dir: Path, crops: int, heads: list[str]
     load_weights_strictly(parts.model, weights)
     parts.model.to(device)
     batch_size = BatchPlan.create(settings.batch_size, 1, settings.micro_batch_size).micro_batch_size
-    loader = make_loader(parts, "test", batch_size, views=crops, train=False, workers=settings.workers)
+    loader = make_loader(parts, "test", batch_size, views=crops, train=False, workers=settings.workers, device=device)
     result = evaluate_split(parts.model, loader, device, World(), parts.num_classes, settings.heads, crops,
                             batch_size, bf16=settings.precision == "bf16")
     folder = run_dir / (f"eval-crops{crops}" + ("-" + "-".join(heads) if heads else ""))

@@ -41,7 +41,8 @@ class RunData:
     def __init__(self, parts: RunParts, plan: BatchPlan, world: World, device: torch.device, bf16: bool):
         settings = parts.plan.settings
         self.parts, self.world, self.device, self.bf16 = parts, world, device, bf16
-        self.train = make_loader(parts, "train", plan.micro_batch_size, views=1, train=True, workers=settings.workers)
+        self.train = make_loader(parts, "train", plan.micro_batch_size, views=1, train=True, workers=settings.workers,
+                                 device=device)
         self.num_train_samples = len(self.train)
         self.eval_batch = max(plan.micro_batch_size, 1)
         self.eval_loaders: dict[tuple[str, int], Any] = {}
@@ -57,7 +58,7 @@ class RunData:
         settings = self.parts.plan.settings
         if (split, crops) not in self.eval_loaders:  # built once: keypoint files are read once per run
             self.eval_loaders[split, crops] = make_loader(self.parts, split, self.eval_batch, views=crops, train=False,
-                                                          workers=settings.workers)
+                                                          workers=settings.workers, device=self.device)
         loader = self.eval_loaders[split, crops]
         return evaluate_split(model, loader, self.device, self.world, self.parts.num_classes, settings.heads,
                               crops, self.eval_batch, self.bf16)
