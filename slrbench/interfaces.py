@@ -211,6 +211,15 @@ class DatasetBase:
         """What the user should know about this benchmark's data (e.g. classes missing); default: none."""
         return []
 
+    def data_layout(self) -> Optional[str]:
+        """What the data root holds, in words (`slrbench data check` shows it); default: not said."""
+        return None
+
+    def gloss_vectors_file(self, benchmark: str) -> Optional[Path]:
+        """A gloss -> vector file the data root holds (the reference bundle's word vectors), which
+        recipes with `data_word_vectors = true` read with the `precomputed` embedder; default: none."""
+        return None
+
 
 @runtime_checkable
 class Dataset(Protocol):

@@ -9,12 +9,16 @@ with `np.frombuffer` from its declared dtype, shape and bytes (object, structure
 dtypes are refused). Anything else is a `PickleRefused` naming the file and the refused global.
 Arrays come back read-only (views of the pickle's bytes: no second copy of a large file).
 The file is memory-mapped, so a length field that lies cannot make a read allocate more than
-the file holds.
+the file holds. A gzip-compressed pickle (the reference's annotation files may be either) is
+unpacked into memory first, at most SLRBENCH_PICKLE_MAX_GZIP_MB, and read the same way.
 """
 from __future__ import annotations
 
+import gzip
+import io
 import mmap
 import os
+import zlib
 import pickle
 import re
 import stat
@@ -25,6 +29,9 @@ from typing import Any
 import numpy as np
 
 NUMERIC_KINDS = "biufc"  # bool, signed / unsigned int, float, complex
+GZIP_MAGIC = b"\x1f\x8b"
+GZIP_LIMIT_VARIABLE = "SLRBENCH_PICKLE_MAX_GZIP_MB"
+DEFAULT_GZIP_LIMIT_MB = 4096
 
 
 class PickleRefused(Exception):
@@ -239,7 +246,8 @@ def read_data_pickle(path: Path) -> Any:
             raise PickleRefused(f"{path}: cannot read ({error})") from None
         with mapped:
             try:
-                loaded = _PlainDataUnpickler(mapped, encoding="latin1").load()
+                source = _gunzipped(mapped, path) if mapped[:2] == GZIP_MAGIC else mapped
+                loaded = _PlainDataUnpickler(source, encoding="latin1").load()
                 return _plain(loaded, {}, set())
             except _Refused as refused:
                 raise PickleRefused(f"{path}: refusing to load {refused} (slrbench reads only dicts, lists, strings, "
@@ -249,6 +257,20 @@ def read_data_pickle(path: Path) -> Any:
                 raise PickleRefused(f"{path}: not a readable pickle ({reason})") from None
     finally:
         os.close(descriptor)
+
+
+def _gunzipped(packed: Any, path: Path) -> io.BytesIO:
+    """A gzip file's contents in memory, refused past the limit (a small file can unpack to gigabytes)."""
+    text = os.environ.get(GZIP_LIMIT_VARIABLE, "").strip()
+    limit = (int(text) if text.isdigit() and int(text) > 0 else DEFAULT_GZIP_LIMIT_MB) << 20
+    try:
+        with gzip.GzipFile(fileobj=packed) as stream:
+            data = stream.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as error:
+        raise PickleRefused(f"{path}: not a readable gzip file ({error})") from None
+    if len(data) > limit:
+        raise PickleRefused(f"{path}: unpacks to more than {limit >> 20:,} MB (limit {GZIP_LIMIT_VARIABLE})")
+    return io.BytesIO(data)
 
 
 def load_plain_torch_file(path: Path) -> Any:

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from slrbench.cli.output import console, print_json, print_warnings, reporting_errors
 from slrbench.errors import UsageError
@@ -60,6 +61,8 @@ def _print_report(report: dict) -> None:
     print_warnings(report["warnings"])
     console.print(f"[bold]{report['benchmark']}[/] ({report['dataset']}): {report['num_classes']} classes",
                   highlight=False)
+    if report.get("layout"):
+        console.print(f"read from {escape(report['layout'])}", highlight=False, soft_wrap=True)
     table = Table(box=None, pad_edge=False, padding=(0, 1))
     splits = report["splits"].values()
     sampled = any(counts["checked"] != counts["annotated"] for counts in splits)

@@ -63,7 +63,8 @@ def check_benchmark(registry: Registry, benchmark: str, data_root: Optional[Path
                 progress(number + 1, len(chosen))
     warnings = opened.warnings() + findings.warnings()
     return {
-        "benchmark": benchmark, "dataset": opened.dataset_name, "num_classes": opened.info.num_classes, "splits": splits,
+        "benchmark": benchmark, "dataset": opened.dataset_name, "layout": opened.dataset.data_layout(),
+        "num_classes": opened.info.num_classes, "splits": splits,
         "warnings": warnings, "problems": findings.problems,
         "unusable_splits": [split for split, counts in splits.items() if counts["checked"] and not counts["usable"]],
     }

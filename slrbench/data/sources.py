@@ -1,8 +1,9 @@
 """Where a sample's frames and keypoints come from: files named by a manifest row.
 
 A *clip reader* turns a manifest row into a `ClipSource` (number of frames, frames by index,
-keypoints, frame size). `FileClipReader` reads video files and keypoint files; a dataset with
-clips of its own (the in-memory synthetic benchmark) provides a `clip_reader()` method instead.
+keypoints, frame size). `FileClipReader` reads video files (or members of zip archives,
+`ARCHIVE.zip#MEMBER`: `slrbench.data.zip_media`) and keypoint files; a dataset with clips of its
+own (the in-memory synthetic benchmark) provides a `clip_reader()` method instead.
 """
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import Any, Mapping, Optional, Protocol, Sequence
 
 import numpy as np
 
-from slrbench.data.decoding import VideoUnreadable, open_video
+from slrbench.data.decoding import VideoUnreadable
 from slrbench.data.keypoints import KeypointsUnavailable, KeypointTrack, has_keypoints, parse_frame, read_keypoints
+from slrbench.data.zip_media import open_video_reference, video_present
 
 
 class ClipSource(Protocol):
@@ -63,7 +65,7 @@ class FileClipSource:
     need_video: bool
 
     def __post_init__(self):
-        self._video = open_video(self.row["video"], self.decoder_choice) if self.need_video else None
+        self._video = open_video_reference(self.row["video"], self.decoder_choice) if self.need_video else None
         self._track: Optional[KeypointTrack] = None
         self.decoder = self._video.decoder if self._video is not None else ""
 
@@ -93,11 +95,11 @@ class FileClipSource:
         track = self.keypoints()
         if track.frame_size is not None:
             return track.frame_size
-        return open_video(self.row["video"], self.decoder_choice).size  # keypoints in the video's pixels
+        return open_video_reference(self.row["video"], self.decoder_choice).size  # keypoints in the video's pixels
 
 
 class FileClipReader:
-    """Videos (decord, PyAV fallback) and keypoint files named in the manifest."""
+    """Videos (decord, PyAV fallback; files or zip members) and keypoint files named in the manifest."""
 
     def __init__(self, decoder: str = "auto"):
         self.decoder = decoder
@@ -110,9 +112,7 @@ class FileClipReader:
         return FileClipSource(row, self.decoder, need_video)
 
     def video_present(self, row: Mapping[str, Any]) -> bool:
-        from pathlib import Path
-
-        return bool(row.get("video")) and Path(row["video"]).is_file()
+        return video_present(row.get("video"))
 
     def keypoints_present(self, row: Mapping[str, Any]) -> bool:
         return has_keypoints(str(row.get("keypoints") or ""))

@@ -12,6 +12,7 @@ the file).
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 import struct
@@ -206,52 +207,56 @@ def _read_box(handle: BinaryIO, start: int, end: int, kind: bytes) -> bytes:
 def read_mp4_header(path: Path) -> Optional[VideoHeader]:
     """The claims of an ISO base media file's video track, or None if the file is not one.
     ValueError: a header that lies about its own size, or no video track."""
-    file_size = path.stat().st_size
     with open(path, "rb") as handle:
-        first = handle.read(8)
-        if len(first) < 8 or first[4:8] not in _TOP_LEVEL:
-            return None
-        tracks: list[_Track] = []
-        movie_seconds: Optional[float] = None
-        fragments: list[tuple[int, int]] = []
-        position, seen = 0, 0
-        while position + 8 <= file_size:
-            seen += 1
-            if seen > MAX_TOP_LEVEL_BOXES:
-                raise ValueError(f"more than {MAX_TOP_LEVEL_BOXES:,} top-level boxes")
-            handle.seek(position)
-            head = handle.read(16)
-            size, kind = struct.unpack_from(">I4s", head)
-            header = 8
-            if size == 1 and len(head) == 16:
-                size, header = struct.unpack_from(">Q", head, 8)[0], 16
-            elif size == 0:
-                size = file_size - position
-            if size < header:
-                raise ValueError(f"box {kind.decode('latin1')!r} at byte {position} claims {size} bytes")
-            if position + size > file_size:
-                raise ValueError(f"truncated: its {kind.decode('latin1')!r} box needs {size:,} bytes from byte "
-                                 f"{position:,}, the file ends at {file_size:,}")
-            if kind == b"moov":
-                data = _read_box(handle, position + header, position + size, kind)
-                for item, begin, stop in _boxes(data, 0, len(data)):
-                    if item == b"mvhd":
-                        movie_seconds = _timed(data, begin, stop)
-                    elif item == b"trak":
-                        track = _Track()
-                        _read_track(data, begin, stop, file_size, track)
-                        tracks.append(track)
-            elif kind == b"moof":
-                fragments.append((position, position + size))
-            position += size
-        video = [track for track in tracks if track.video]
-        if not video:
-            raise ValueError("no video track in its header" if tracks else "no movie header (moov box)")
-        fragment_counts: dict[int, int] = {}
-        ids = {track.track_id for track in video if track.track_id is not None}
-        for start, end in fragments:
-            data = _read_box(handle, start, end, b"moof")
-            _fragment_counts(data, 0, len(data), ids, fragment_counts)
+        return read_mp4_header_from(handle, path.stat().st_size)
+
+
+def read_mp4_header_from(handle: BinaryIO, file_size: int) -> Optional[VideoHeader]:
+    """`read_mp4_header` of an open binary stream of `file_size` bytes (a file, or a zip member in memory)."""
+    first = handle.read(8)
+    if len(first) < 8 or first[4:8] not in _TOP_LEVEL:
+        return None
+    tracks: list[_Track] = []
+    movie_seconds: Optional[float] = None
+    fragments: list[tuple[int, int]] = []
+    position, seen = 0, 0
+    while position + 8 <= file_size:
+        seen += 1
+        if seen > MAX_TOP_LEVEL_BOXES:
+            raise ValueError(f"more than {MAX_TOP_LEVEL_BOXES:,} top-level boxes")
+        handle.seek(position)
+        head = handle.read(16)
+        size, kind = struct.unpack_from(">I4s", head)
+        header = 8
+        if size == 1 and len(head) == 16:
+            size, header = struct.unpack_from(">Q", head, 8)[0], 16
+        elif size == 0:
+            size = file_size - position
+        if size < header:
+            raise ValueError(f"box {kind.decode('latin1')!r} at byte {position} claims {size} bytes")
+        if position + size > file_size:
+            raise ValueError(f"truncated: its {kind.decode('latin1')!r} box needs {size:,} bytes from byte "
+                             f"{position:,}, the file ends at {file_size:,}")
+        if kind == b"moov":
+            data = _read_box(handle, position + header, position + size, kind)
+            for item, begin, stop in _boxes(data, 0, len(data)):
+                if item == b"mvhd":
+                    movie_seconds = _timed(data, begin, stop)
+                elif item == b"trak":
+                    track = _Track()
+                    _read_track(data, begin, stop, file_size, track)
+                    tracks.append(track)
+        elif kind == b"moof":
+            fragments.append((position, position + size))
+        position += size
+    video = [track for track in tracks if track.video]
+    if not video:
+        raise ValueError("no video track in its header" if tracks else "no movie header (moov box)")
+    fragment_counts: dict[int, int] = {}
+    ids = {track.track_id for track in video if track.track_id is not None}
+    for start, end in fragments:
+        data = _read_box(handle, start, end, b"moof")
+        _fragment_counts(data, 0, len(data), ids, fragment_counts)
     counts = [count for track in video for count in track.counts] + list(fragment_counts.values())
     sizes = [size for track in video for size in track.sizes]
     seconds = [s for s in [movie_seconds, *(track.seconds for track in video)] if s is not None]
@@ -260,12 +265,14 @@ def read_mp4_header(path: Path) -> Optional[VideoHeader]:
                        seconds=max(seconds) if seconds else None)
 
 
-def read_other_header(path: Path) -> VideoHeader:
-    """PyAV's reading of a non-MP4 container's header (libavformat indexes no frames for these)."""
+def read_other_header(path: Path | BinaryIO) -> VideoHeader:
+    """PyAV's reading of a non-MP4 container's header (libavformat indexes no frames for these);
+    `path` may be an open binary stream."""
     import av
 
     try:
-        with av.open(str(path), metadata_errors="replace") as container:  # undecodable metadata text is no error
+        source = str(path) if isinstance(path, (str, Path)) else path
+        with av.open(source, metadata_errors="replace") as container:  # undecodable metadata text is no error
             if not container.streams.video:
                 raise ValueError("no video stream")
             stream = container.streams.video[0]
@@ -286,5 +293,17 @@ def probe_video(path: Path, limits: VideoLimits) -> VideoHeader:
         raise ValueError(f"unreadable header ({error})") from None
     if header is None:
         header = read_other_header(path)
+    check_header(header, limits)
+    return header
+
+
+def probe_video_data(data: bytes, limits: VideoLimits) -> VideoHeader:
+    """`probe_video` of a video held in memory (a zip archive's member, `slrbench.data.zip_media`)."""
+    try:
+        header = read_mp4_header_from(io.BytesIO(data), len(data))
+    except struct.error as error:
+        raise ValueError(f"unreadable header ({error})") from None
+    if header is None:
+        header = read_other_header(io.BytesIO(data))
     check_header(header, limits)
     return header

@@ -2,7 +2,7 @@
 manifest CSV, and the embedded synthetic benchmark. Option models and registrations only: the
 readers are imported by the factories on first use."""
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import Field
 
@@ -29,6 +29,14 @@ class ManifestConfig(PluginConfig):
 
 
 class StandardDatasetConfig(PluginConfig):
+    layout: Literal["auto", "official", "bundle"] = Field(
+        "auto", description="what --data-root holds: the official annotation files, or the reference's bundle "
+                            "(train.pkl, dev.pkl, test.pkl and a video zip); auto: recognised by its files"
+    )
+    archive: Optional[Path] = Field(
+        None, description="the bundle's video zip; default: WLASL2000.zip, msasl_frames1.zip or NMFs-CSL_video.zip "
+                          "(else the only .zip) in --data-root"
+    )
     videos_dir: Optional[Path] = Field(
         None, description="folder of the videos; default: videos/ under --data-root (see docs/data.md)"
     )
@@ -67,25 +75,25 @@ def register_datasets(register):
     ))
     register(PluginSpec(
         name="wlasl",
-        factory="slrbench.builtins.datasets.standard:WlaslDataset",
+        factory="slrbench.builtins.datasets.standard:open_wlasl",
         config=StandardDatasetConfig,
-        summary="WLASL (WLASL_v0.3.json, videos/<video_id>.mp4); subset K = the first K glosses",
+        summary="WLASL (WLASL_v0.3.json + videos/, or the reference's bundle); subset K = the first K glosses",
         requires=("pandas",),
         benchmarks=tuple(WLASL_BENCHMARKS),
     ))
     register(PluginSpec(
         name="msasl",
-        factory="slrbench.builtins.datasets.standard:MsaslDataset",
+        factory="slrbench.builtins.datasets.standard:open_msasl",
         config=StandardDatasetConfig,
-        summary="MS-ASL (MSASL_{train,val,test,classes}.json, videos/<youtube id>_<start>_<end>.mp4); subset K = label < K",
+        summary="MS-ASL (MSASL_{train,val,test,classes}.json + videos/, or the reference's bundle); subset K = label < K",
         requires=("pandas",),
         benchmarks=tuple(MSASL_BENCHMARKS),
     ))
     register(PluginSpec(
         name="nmfs-csl",
-        factory="slrbench.builtins.datasets.standard:NmfsCslDataset",
+        factory="slrbench.builtins.datasets.standard:open_nmfs_csl",
         config=StandardDatasetConfig,
-        summary="NMFs-CSL (train.txt / test.txt split lists, 1,067 classes, label indices only)",
+        summary="NMFs-CSL (train.txt / test.txt split lists, or the reference's bundle; 1,067 classes)",
         requires=("pandas",),
         benchmarks=("nmfs-csl",),
     ))

@@ -4,7 +4,9 @@ WLASL: WLASL100/300/1000/2000 = the first K glosses of WLASL_v0.3.json (class in
 order). MS-ASL: MSASL100/200/500/1000 = the samples with label < K, names from
 MSASL_classes.json. NMFs-CSL: one benchmark of 1,067 classes with label indices only.
 A file holding fewer classes than a benchmark asks for (an excerpt) gives a smaller benchmark
-and a warning in `warnings`, shown by `slrbench data check`.
+and a warning in `warnings`, shown by `slrbench data check`. A data root holding the reference's
+bundle instead (train.pkl, ...; `-o dataset.layout`) is read by `bundle.BundleDataset`: the
+factories below (`open_wlasl`, ...) choose.
 """
 from __future__ import annotations
 
@@ -24,11 +26,23 @@ from slrbench.interfaces import MANIFEST_COLUMNS, BenchmarkInfo, DatasetBase, Da
 
 
 def refuse_pickle_marker(path: Path, what: str) -> None:
-    """`file.pkl#name` names an entry of a pickle; a folder whose path holds `.pkl#` would make every
-    keypoints reference under it ambiguous (and lose the keypoints), so it is refused."""
-    if ".pkl#" in str(path):
-        raise UsageError(f"{what} {path}: the path contains '.pkl#', which slrbench reads as 'pickle file#entry'; "
-                         "rename the folder")
+    """`file.pkl#name` names an entry of a pickle, `archive.zip#member` a member of a zip; a folder
+    whose path holds either marker would make every reference under it ambiguous, so it is refused."""
+    for marker, meaning in ((".pkl#", "pickle file#entry"), (".zip#", "zip archive#member")):
+        if marker in str(path):
+            raise UsageError(f"{what} {path}: the path contains '{marker}', which slrbench reads as '{meaning}'; "
+                             "rename the folder")
+
+
+def data_root_of(context: DatasetContext, dataset: str, holds: str) -> Path:
+    """The --data-root folder, or one line saying what it should hold."""
+    if context.data_root is None:
+        raise UsageError(f"dataset '{dataset}' needs --data-root DIR holding {holds} (see docs/data.md)")
+    root = Path(context.data_root)
+    if not root.is_dir():
+        raise UsageError(f"--data-root {root} is not a folder; it should hold {holds}")
+    refuse_pickle_marker(root, "--data-root")
+    return root
 
 
 class _StandardDataset(DatasetBase):
@@ -36,12 +50,7 @@ class _StandardDataset(DatasetBase):
     layout = ""
 
     def __init__(self, config: StandardDatasetConfig, context: DatasetContext):
-        if context.data_root is None:
-            raise UsageError(f"dataset '{self.name}' needs --data-root DIR holding {self.layout} (see docs/data.md)")
-        self.root = Path(context.data_root)
-        if not self.root.is_dir():
-            raise UsageError(f"--data-root {self.root} is not a folder; it should hold {self.layout}")
-        refuse_pickle_marker(self.root, "--data-root")
+        self.root = data_root_of(context, self.name, self.layout)
         rows, self.glosses = self._read()
         if config.videos_dir is not None:
             videos = Path(config.videos_dir)
@@ -72,6 +81,9 @@ class _StandardDataset(DatasetBase):
 
     def warnings(self, benchmark: str) -> list[str]:
         return list(self._warnings.get(benchmark, []))
+
+    def data_layout(self) -> str:
+        return f"the official annotation files ({self.layout})"
 
     # --- helpers --------------------------------------------------------------------------------
     def _info(self, name: str, size: int) -> BenchmarkInfo:
@@ -135,3 +147,29 @@ class NmfsCslDataset(_StandardDataset):
             raise AnnotationError([f"{self.root}: sample {row['sample_id']}: label: {row['label']} is not an NMFs-CSL "
                                    f"class (0..{NMFS_CSL_CLASSES - 1})" for row in bad])
         return rows, None
+
+
+def _open(official: type[_StandardDataset], sizes: dict[str, int], config: StandardDatasetConfig,
+          context: DatasetContext) -> DatasetBase:
+    """The dataset in the layout its data root holds (`-o dataset.layout`, else recognised by its files)."""
+    from slrbench.data.bundle import choose_layout
+
+    holds = f"{official.layout}, or the reference's bundle (train.pkl, dev.pkl, test.pkl)"
+    root = data_root_of(context, official.name, holds)
+    if choose_layout(root, official.name, config.layout) == "official":
+        return official(config, context)
+    from slrbench.builtins.datasets.bundle import BundleDataset
+
+    return BundleDataset(official.name, sizes, config, root)
+
+
+def open_wlasl(config: StandardDatasetConfig, context: DatasetContext) -> DatasetBase:
+    return _open(WlaslDataset, WLASL_BENCHMARKS, config, context)
+
+
+def open_msasl(config: StandardDatasetConfig, context: DatasetContext) -> DatasetBase:
+    return _open(MsaslDataset, MSASL_BENCHMARKS, config, context)
+
+
+def open_nmfs_csl(config: StandardDatasetConfig, context: DatasetContext) -> DatasetBase:
+    return _open(NmfsCslDataset, {"nmfs-csl": NMFS_CSL_CLASSES}, config, context)
