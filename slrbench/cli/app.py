@@ -11,6 +11,7 @@ from slrbench.cli.import_checkpoint_cmd import import_checkpoint
 from slrbench.cli.keypoints_cmd import keypoints_app
 from slrbench.cli.list_cmd import list_plugins
 from slrbench.cli.plugins_cmd import show_plugins
+from slrbench.cli.predict_cmd import predict
 from slrbench.cli.report_cmd import report
 from slrbench.cli.run_cmd import run
 from slrbench.cli.similarity_cmd import similarity
@@ -35,6 +36,7 @@ app.command("table")(table)
 app.command("compare")(compare)
 app.command("visigns")(visigns)
 app.command("report")(report)
+app.command("predict")(predict)
 app.command("similarity")(similarity)
 app.command("smooth")(smooth)
 app.command("import-checkpoint")(import_checkpoint)
