@@ -14,6 +14,7 @@ from slrbench.cli.plugins_cmd import show_plugins
 from slrbench.cli.predict_cmd import predict
 from slrbench.cli.report_cmd import report
 from slrbench.cli.run_cmd import run
+from slrbench.cli.show_cmd import show
 from slrbench.cli.similarity_cmd import similarity
 from slrbench.cli.smooth_cmd import smooth
 from slrbench.cli.study_cmd import study
@@ -37,6 +38,7 @@ app.command("compare")(compare)
 app.command("visigns")(visigns)
 app.command("report")(report)
 app.command("predict")(predict)
+app.command("show")(show)
 app.command("similarity")(similarity)
 app.command("smooth")(smooth)
 app.command("import-checkpoint")(import_checkpoint)

@@ -1,0 +1,1 @@
+"""`slrbench show`: draw what the model sees (keypoints, skeleton and heatmaps over the frames)."""
