@@ -67,3 +67,23 @@ def test_what_to_show_is_checked_before_any_work(tmp_path):
     assert wrong.exit_code == 2 and "did you mean" in wrong.output
     missing = show(str(tmp_path / "none.mp4"), "--keypoints", str(POSE), "--out", str(tmp_path / "x.mp4"))
     assert missing.exit_code == 2 and "none.mp4" in missing.output
+
+
+def test_a_manifest_sample_with_npy_keypoints_is_read_from_its_data_root(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "sign.mp4").write_bytes(VIDEO.read_bytes())
+    keypoints = np.zeros((58, 133, 3), np.float32)  # in the video's pixels: 540 x 720
+    keypoints[:, :, :2] = (270, 360)
+    keypoints[:, :, 2] = 0.9
+    keypoints[:, 112:133, 2] = 0.05  # the right hand barely found
+    np.save(root / "sign.npy", keypoints)
+    (root / "manifest.csv").write_text("sample_id,split,label,gloss,video,keypoints\n"
+                                       "a,train,0,hello,sign.mp4,sign.npy\nb,test,0,hello,sign.mp4,sign.npy\n")
+    out = tmp_path / "b.gif"
+    result = show("--benchmark", "manifest", "--data-root", str(root), "--sample", "b", "--out", str(out),
+                  "--height", "96", "--max-frames", "4")
+    assert result.exit_code == 0, result.output
+    assert "84 point-frames under score 0.3" in result.stdout  # 21 right-hand points x 4 frames
+    with Image.open(out) as gif:
+        assert gif.n_frames == 4 and gif.size == (72 + 96, 96)
