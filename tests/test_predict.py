@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -85,6 +86,23 @@ def test_a_keypoint_run_without_an_extractor_names_the_extra_or_the_keypoints_op
     result = predict(str(tiny_run(tmp_path_factory)), str(VIDEO), "--extractor", "mediapipe", cache=tmp_path)
     assert result.exit_code == 2
     assert 'pip install "slrbench[mediapipe]"' in result.output and "--keypoints" in result.output
+
+
+def test_keypoints_are_extracted_once_with_the_chosen_extractor_and_cached(tmp_path_factory, tmp_path):
+    pytest.importorskip("onnxruntime")
+    from onnx_models import export_spot_locator
+
+    run = tiny_run(tmp_path_factory)
+    model = export_spot_locator(tmp_path / "spot.onnx", batch=None)  # a real (tiny) RTMPose-shaped ONNX model
+    args = [str(run), str(VIDEO), "--extractor", "rtmpose", "-o", f"extractor.path={model}", "--json"]
+    first = predict(*args, cache=tmp_path / "cache")
+    assert first.exit_code == 0, first.output
+    [cached] = (tmp_path / "cache" / "keypoints").glob("rtmpose-*.npy")
+    assert np.load(cached).shape == (58, 133, 3)  # one row per decoded frame, in the video's pixels
+    model.unlink()  # the second prediction must not need the extractor at all
+    second = predict(*args, cache=tmp_path / "cache")
+    assert second.exit_code == 0, second.output
+    assert json.loads(second.stdout) == json.loads(first.stdout)
 
 
 def test_usage_errors_come_before_any_work(tmp_path):
