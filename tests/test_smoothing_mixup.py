@@ -86,6 +86,29 @@ def test_efficient_inter_modality_loss_equals_the_direct_formula(dtype, toleranc
         assert torch.allclose(efficient, direct, atol=tolerance, rtol=0)
 
 
+@pytest.mark.parametrize("lam", [1.0, 0.3])
+def test_the_branch_batches_its_heads_and_equals_the_direct_formula_head_by_head(lam):
+    """All heads in one computation, G from the word vectors (never the mapped glosses): the same loss and
+    the same gradients as Eq. 5 transcribed literally, head by head."""
+    torch.manual_seed(1)
+    dims, n = {"v": 6, "k": 10, "f": 16}, 9
+    branch = InterModalityBranch(dims, np.random.default_rng(2).normal(size=(n, 5)), loss_weight("constant", 1.0), 0.99)
+    branch.double()
+    features = {name: torch.randn(4, dim, dtype=torch.float64, requires_grad=True) for name, dim in dims.items()}
+    mixed = MixedBatch({}, torch.tensor([0, 1, 2, 8]), torch.tensor([3, 2, 1, 8]), lam)
+    parameters = [*features.values(), *branch.parameters()]
+    values, gradients = [], []
+    for efficient in (True, False):
+        branch.efficient = efficient
+        loss = branch.loss(features, mixed, 0.0)
+        values.append(loss)
+        gradients.append(torch.autograd.grad(loss, parameters))
+    tolerance = 1e-10 if lam == 1.0 else 1e-6  # the direct formula adds the float32 mixed labels in float32
+    assert torch.allclose(values[0], values[1], atol=tolerance, rtol=0)
+    for batched, direct in zip(*gradients):
+        assert torch.allclose(batched, direct, atol=tolerance, rtol=0)
+
+
 def test_inter_modality_labels_follow_eq_3():
     """Unmixed, the label of blend n is 0.5/0.5 on n and b, and 1.0 on b when n = b."""
     n = 4

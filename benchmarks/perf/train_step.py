@@ -3,22 +3,27 @@
 Both steps train the same full model (VKNet: four S3D streams with V-K, V-V and K-K laterals, seven
 heads, N = 2000 glosses, 64 + 32 frames, 224² video, 112² heatmaps of 63 keypoints) with the
 paper's recipe: language-aware smoothing, sign mixup (intra-modality with p = 0.75, the
-inter-modality loss on every head), Adam and Eq. 6 after the step. Each starts from the batch the
+inter-modality loss on every head), Adam and Eq. 6 after the step. Each starts from the batch its
 loader hands over and ends after the optimizer step:
 
 * reference: what the reference implementation does on the device - float32 video of the 256²
   frames, cropped per sample and resized to 224²; heatmaps drawn densely at 256² (σ = 8 px), cropped
   with the video's box and resized to 112²; the direct inter-modality formula (B x N x D blend);
   fp32.
-* slrbench: the batch slrbench's loader hands over (`slrbench.data.loader`), the rest of the step
-  as `slrbench.training.trainer` runs it (separable heatmaps, the O(B·N + N²) inter-modality loss).
+* slrbench: the batch slrbench's loader hands over (uint8 256² frames with the crop boxes and
+  jitter draws, keypoints on the heatmap grid: `ClipLoader.host_batches`), made into inputs on the
+  device (`slrbench.data.loader.batch_to_device`), then the trainer's own step
+  (`slrbench.training.step.forward_losses`: separable heatmaps into reused buffers, all heads'
+  inter-modality terms in one computation).
 
-Each configuration runs in its own process (peak memory: resident set on a CPU, CUDA's
-max_memory_allocated on a GPU). Times per part come from CUDA events on a GPU (no synchronisation
-inside the step) and the clock on a CPU; the step's median over `--steps` after `--warmup`.
+Times per part come from CUDA events on a GPU (no synchronisation inside the step, one after it)
+and the clock on a CPU; best of `--steps` after `--warmup`. On a CPU, whose timings drift with
+other jobs, the variants share one process and one model and take turns step by step; each one's
+peak memory (resident set) is read after its first step in a fresh process. On a GPU each
+configuration has its own process (peak memory: max_memory_allocated).
 
-    python benchmarks/perf/train_step.py --device cpu            # batch 1, fp32 (about 5-10 min on 2 cores)
-    python benchmarks/perf/train_step.py --device cuda [--compile]  # batch 8 and 16, fp32 and bf16
+    python benchmarks/perf/train_step.py --device cpu      # batch 1, fp32 (about 8 minutes on 2 quiet cores)
+    python benchmarks/perf/train_step.py --device cuda [--compile] [--channels-last]  # batch 8, 16; fp32, bf16
 """
 from __future__ import annotations
 
@@ -29,8 +34,9 @@ import resource
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -39,12 +45,14 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from heatmaps import dense_heatmaps  # noqa: E402  (the dense formula, shared with heatmaps.py)
 
-from slrbench.data.transforms import CropBox, crop_keypoints  # noqa: E402
+from slrbench.data.loader import batch_to_device  # noqa: E402
+from slrbench.data.transforms import ColourJitter, CropBox, crop_keypoints  # noqa: E402
+from slrbench.data.video_batch import FRAMES, collate_frames, sample_frames  # noqa: E402
 from slrbench.interfaces import BackboneContext, MixupContext, SmootherContext  # noqa: E402
 from slrbench.models.clips import short_clip_starts, take_short_clip  # noqa: E402
 from slrbench.registry import default_registry  # noqa: E402
-from slrbench.training.losses import classification_loss  # noqa: E402
 from slrbench.training.model import SignModel  # noqa: E402
+from slrbench.training.step import forward_losses  # noqa: E402
 
 REFERENCE_FRAME = 256  # the reference's preprocessed videos
 REFERENCE_SIGMA = 8.0  # px at 256²
@@ -55,31 +63,32 @@ PARTS = ("preparation", "forward", "losses", "backward", "optimizer")
 class Config:
     variant: str  # "reference" or "slrbench"
     batch: int
-    precision: str  # "fp32" or "bf16"
+    precision: str = "fp32"  # or "bf16" (autocast)
     compile: bool = False
+    channels_last: bool = False
 
     @property
     def label(self) -> str:
-        return f"{self.variant}{' +compile' if self.compile else ''}"
+        return self.variant + (" +compile" if self.compile else "") + (" +ch.last" if self.channels_last else "")
 
 
 class PartTimer:
     """Seconds between marks: CUDA events on a GPU (no synchronisation inside the step, one after it),
-    the clock on a CPU. Medians over the measured steps."""
+    the clock on a CPU. The best of the measured steps."""
 
     def __init__(self, device: torch.device):
         self.cuda = device.type == "cuda"
         self.times: dict[str, list[float]] = {part: [] for part in ("step", *PARTS)}
-        self.marks: list[tuple[str, object]] = []
+        self.marks: list[tuple[str, Any]] = []
 
-    def _now(self) -> object:
+    def _now(self) -> Any:
         if not self.cuda:
             return time.perf_counter()
         event = torch.cuda.Event(enable_timing=True)
         event.record()
         return event
 
-    def _seconds(self, start: object, end: object) -> float:
+    def _seconds(self, start: Any, end: Any) -> float:
         return start.elapsed_time(end) / 1e3 if self.cuda else end - start
 
     def start(self) -> None:
@@ -96,24 +105,28 @@ class PartTimer:
                 self.times[part].append(self._seconds(start, end))
             self.times["step"].append(self._seconds(self.marks[0][1], self.marks[-1][1]))
 
-    def medians(self) -> dict[str, float]:
-        return {part: float(np.median(values)) for part, values in self.times.items()}
-
-
-def reset_peak_memory(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
+    def best(self) -> dict[str, float]:
+        return {part: min(values, default=float("nan")) for part, values in self.times.items()}
 
 
 def peak_memory_gib(device: torch.device) -> float:
-    """CUDA: the most memory tensors held since the reset; CPU: the process's peak resident set."""
+    """CUDA: the most memory tensors held since the last reset; CPU: the process's peak resident set."""
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / 2**30
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
 
 
 # --- the model and its training parts ---------------------------------------------------------
-def build_training(args: argparse.Namespace, config: Config, device: torch.device):
+@dataclass
+class Training:
+    model: SignModel
+    network: torch.nn.Module
+    targets: torch.Tensor
+    mixup: Any
+    optimizer: torch.optim.Optimizer
+
+
+def build_training(args: argparse.Namespace, config: Config, device: torch.device) -> Training:
     """The full model, the smoother's targets, the mixup and Adam, as `slrbench run` builds them."""
     registry = default_registry()
     torch.manual_seed(0)
@@ -122,38 +135,52 @@ def build_training(args: argparse.Namespace, config: Config, device: torch.devic
     smoother = registry.build("smoothers", "lang", {}, SmootherContext(args.classes, glosses, vectors))
     context = BackboneContext(num_keypoints=63, num_frames=args.frames, video_size=args.video_size,
                               heatmap_size=args.video_size // 2)
-    backbone = registry.build("backbones", "vknet", {"width": args.width}, context)
-    blends = backbone.input_blends({})
-    mixup = registry.build("mixups", "sign", {"efficient": config.variant == "slrbench"},
-                           MixupContext(args.classes, vectors, blends))
+    backbone = registry.build("backbones", "vknet", {"width": args.width, "channels_last": config.channels_last},
+                              context)
+    mixup = registry.build("mixups", "sign", {}, MixupContext(args.classes, vectors, backbone.input_blends({})))
     branch = mixup.auxiliary_branch(dict(backbone.feature_dims), backbone.feature_groups())
     model = SignModel(backbone, args.classes, branch).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.998), weight_decay=1e-3)
-    return model, smoother.target_table().float().to(device), mixup, optimizer
+    network = torch.compile(model) if config.compile else model
+    return Training(model, network, smoother.target_table().float().to(device), mixup, optimizer)
 
 
 # --- the batch each loader hands over ---------------------------------------------------------
-def make_batch(args: argparse.Namespace, config: Config, seed: int) -> dict[str, torch.Tensor]:
-    """One batch on the host, as the variant's loader delivers it (same boxes and keypoints for both)."""
+def make_batch(args: argparse.Namespace, config: Config, seed: int) -> dict[str, Any]:
+    """One batch on the host, as the variant's loader delivers it (the same boxes and keypoints)."""
     rng = np.random.default_rng(seed)
-    frame, size, grid = args.frame_size, args.video_size, args.video_size // 2
+    frame, grid = args.frame_size, args.video_size // 2
     b, t = config.batch, args.frames
     boxes = [CropBox.random_resized((frame, frame), rng) for _ in range(b)]
+    jitters = [ColourJitter.draw(rng) if rng.random() < 0.3 else None for _ in range(b)]
     points = np.concatenate([rng.uniform(0, frame, (b, t, 63, 2)), rng.uniform(0.2, 1, (b, t, 63, 1))], -1)
-    batch = {"label": torch.from_numpy(rng.integers(0, args.classes, b))}
+    frames = rng.integers(0, 256, (b, t, frame, frame, 3), dtype=np.uint8)
+    batch: dict[str, Any] = {"label": torch.from_numpy(rng.integers(0, args.classes, b))}
     if config.variant == "reference":  # float frames of the whole 256² picture, keypoints in its pixels
-        batch["video"] = torch.from_numpy(rng.random((b, 3, t, frame, frame), dtype=np.float32))
+        batch["video"] = torch.from_numpy(frames).permute(0, 4, 1, 2, 3).float().div_(255)  # (B, 3, T, F, F)
         batch["keypoints"] = torch.from_numpy(points.astype(np.float32))
         batch["boxes"] = torch.tensor([[box.x0, box.y0, box.width, box.height] for box in boxes])
         return batch
-    batch["video"] = torch.from_numpy(rng.random((b, 3, t, size, size), dtype=np.float32) * 2 - 1)
-    batch["keypoints"] = torch.stack([crop_keypoints(p, box, grid) for p, box in zip(points, boxes)])
-    batch["keypoint_zoom"] = torch.tensor([box.zoom((frame, frame)) for box in boxes], dtype=torch.float32)
+    batch[FRAMES] = collate_frames([sample_frames(torch.from_numpy(f), [list(range(t))], box, jitter)
+                                    for f, box, jitter in zip(frames, boxes, jitters)])
+    batch["views"] = [{
+        "keypoints": torch.stack([crop_keypoints(p, box, grid) for p, box in zip(points, boxes)]),
+        "keypoint_zoom": torch.tensor([box.zoom((frame, frame)) for box in boxes], dtype=torch.float32)}]
+    return batch
+
+
+def pinned(batch: Any) -> Any:
+    if isinstance(batch, torch.Tensor):
+        return batch.pin_memory()
+    if isinstance(batch, dict):
+        return {key: pinned(value) for key, value in batch.items()}
+    if isinstance(batch, list):
+        return [pinned(value) for value in batch]
     return batch
 
 
 # --- preparation on the device ------------------------------------------------------------------
-def reference_inputs(batch: dict[str, torch.Tensor], size: int, device: torch.device) -> dict[str, torch.Tensor]:
+def reference_inputs(batch: dict[str, Any], size: int, device: torch.device) -> dict[str, torch.Tensor]:
     """The reference's procedure: float video and dense 256² heatmaps cropped and resized per sample."""
     video = batch["video"].to(device, non_blocking=True)  # (B, 3, T, F, F) in [0, 1]
     keypoints = batch["keypoints"].to(device, non_blocking=True)  # (B, T, K, 3) in frame pixels
@@ -171,94 +198,107 @@ def reference_inputs(batch: dict[str, torch.Tensor], size: int, device: torch.de
             "heatmaps": heatmaps, "heatmaps32": take_short_clip(heatmaps, 2, "window", starts)}
 
 
-def slrbench_inputs(model: SignModel, batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
-    """What the trainer does with the loader's batch: copy to the device, then the backbone's `prepare`."""
-    inputs = {key: batch[key].to(device, non_blocking=True) for key in ("video", "keypoints", "keypoint_zoom")}
-    return model.prepare(inputs)
+def train_step(args: argparse.Namespace, config: Config, training: Training, batch: dict[str, Any], step: int,
+               device: torch.device, timer: PartTimer, measured: bool) -> None:
+    """One optimizer step from the handed-over batch."""
+    model = training.model
+    model.branch.efficient = config.variant == "slrbench"  # the reference: Eq. 5's B x N x D blend per head
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.precision == "bf16")
+    timer.start()
+    labels = batch["label"].to(device, non_blocking=True)
+    with autocast:
+        if config.variant == "reference":
+            inputs = reference_inputs(batch, args.video_size, device)
+        else:
+            inputs = batch_to_device(dict(batch), args.video_size, device)["inputs"]
+        loss, _ = forward_losses(model, training.network, training.mixup, training.targets, inputs, labels,
+                                 torch.Generator().manual_seed(step), 0.0, timer.mark)
+    loss.backward()
+    timer.mark("backward")
+    training.optimizer.step()
+    training.optimizer.zero_grad(set_to_none=True)
+    model.branch.after_optimizer_step(model.heads.classifiers, 0.0)
+    timer.mark("optimizer")
+    timer.stop(measured)
 
 
-# --- one configuration, in its own process --------------------------------------------------------
-def run_config(args: argparse.Namespace, config: Config) -> dict:
+def measure(args: argparse.Namespace, configs: list[Config]) -> list[dict]:
+    """The configurations on one model (they differ in inputs and loss formula only), taking turns
+    step by step after each one's warm-up; the first one's peak memory is read after its first step."""
     device = torch.device(args.device)
     torch.set_num_threads(args.threads)
-    model, targets, mixup, optimizer = build_training(args, config, device)
-    network = torch.compile(model) if config.compile else model
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.precision == "bf16")
-    batches = [make_batch(args, config, seed) for seed in range(2)]
+    training = build_training(args, configs[0], device)
+    training.model.train()
+    timers, batches, peak = [PartTimer(device) for _ in configs], [], 0.0
+    for i, config in enumerate(configs):  # each one's batches made just before its warm-up
+        pair = [make_batch(args, config, seed) for seed in range(2)]
+        batches.append([pinned(batch) for batch in pair] if device.type == "cuda" else pair)
+        if device.type == "cuda" and i == 0:
+            torch.cuda.reset_peak_memory_stats(device)
+        for step in range(max(args.warmup, 1)):
+            train_step(args, config, training, batches[i][step % 2], step, device, timers[i], False)
+            if step == 0 and i == 0:
+                peak = peak_memory_gib(device)
+    for step in range(args.warmup, args.warmup + args.steps):
+        for i, config in enumerate(configs):
+            train_step(args, config, training, batches[i][step % 2], step, device, timers[i], True)
     if device.type == "cuda":
-        batches = [{key: value.pin_memory() for key, value in batch.items()} for batch in batches]
-    reset_peak_memory(device)
-    timer, losses = PartTimer(device), []
-    model.train()
-    for step in range(args.warmup + args.steps):
-        batch = batches[step % 2]
-        timer.start()
-        labels = batch["label"].to(device, non_blocking=True)
-        with autocast:
-            if config.variant == "reference":
-                inputs = reference_inputs(batch, args.video_size, device)
-            else:
-                inputs = slrbench_inputs(model, batch, device)
-            mixed = mixup.mix(inputs, labels, torch.Generator().manual_seed(step))
-            timer.mark("preparation")
-            features, logits = network(mixed.inputs)
-            timer.mark("forward")
-            loss = classification_loss(logits, targets, mixed) + model.branch.loss(features, mixed, 0.0)
-            timer.mark("losses")
-        loss.backward()
-        timer.mark("backward")
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        model.branch.after_optimizer_step(model.heads.classifiers, 0.0)
-        timer.mark("optimizer")
-        timer.stop(measured=step >= args.warmup)
-        losses.append(loss.detach())
-        del inputs, mixed, features, logits, loss
-    parts = timer.medians()
-    return {"step_s": parts.pop("step"), "parts": parts, "peak_gib": peak_memory_gib(device),
-            "first_loss": float(losses[0]), "steps": args.steps}
+        peak = peak_memory_gib(device)
+    return [{"parts": timer.best(), "peak_gib": peak if i == 0 else None}
+            for i, timer in enumerate(timers)]
 
 
-def child(args: argparse.Namespace, config: Config) -> dict:
-    """Run one configuration in a fresh interpreter; an out-of-memory is a result, not a failure."""
-    command = [sys.executable, __file__, "--child", json.dumps(config.__dict__), *sys.argv[1:]]
-    done = subprocess.run(command, capture_output=True, text=True)
+# --- orchestration --------------------------------------------------------------------------------
+def child(args: argparse.Namespace, configs: list[Config], steps: int | None = None) -> list[dict]:
+    """Run configurations in a fresh interpreter; an out-of-memory is a result, not a failure."""
+    extra = [] if steps is None else ["--steps", str(steps), "--warmup", "1"]
+    payload = json.dumps([asdict(config) for config in configs])
+    done = subprocess.run([sys.executable, __file__, *sys.argv[1:], *extra, "--child", payload],
+                          capture_output=True, text=True)
     if done.returncode != 0:
-        tail = done.stderr.strip().splitlines()[-1:] or ["(no output)"]
-        return {"error": "out of memory" if "out of memory" in done.stderr.lower() else tail[0][:120]}
+        tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        return [{"error": "out of memory" if "out of memory" in done.stderr.lower() else tail[:120]}] * len(configs)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def configurations(args: argparse.Namespace) -> list[Config]:
-    if args.device == "cpu":
-        return [Config("reference", b, "fp32") for b in args.batch] + \
-               [Config("slrbench", b, p) for b in args.batch for p in args.precision]
-    configs = [Config("reference", b, "fp32") for b in args.batch]
-    configs += [Config("slrbench", b, p) for b in args.batch for p in args.precision]
-    if args.compile:
-        configs += [Config("slrbench", b, p, compile=True) for b in args.batch for p in args.precision]
-    return configs
+def run_all(args: argparse.Namespace) -> list[tuple[Config, dict]]:
+    if args.device == "cuda":  # a process each: peak memory and compilation of its own
+        configs = [Config("reference", b) for b in args.batch]
+        configs += [Config("slrbench", b, p) for b in args.batch for p in args.precision]
+        configs += [Config("slrbench", b, p, compile=True) for b in args.batch for p in args.precision if args.compile]
+        configs += [Config("slrbench", b, p, channels_last=True) for b in args.batch for p in args.precision
+                    if args.channels_last]
+        return [(config, child(args, [config])[0]) for config in configs]
+    results = []
+    for b in args.batch:  # slrbench's first: its peak memory is read in the timing process
+        pair = [Config("slrbench", b, args.precision[0]), Config("reference", b)]
+        timed = child(args, pair)
+        alone = child(args, [pair[1]], steps=0)[0]  # the reference's first step in a process of its own
+        timed[1] = timed[1] if "error" in timed[1] else {**timed[1], "peak_gib": alone.get("peak_gib", float("nan"))}
+        results += [(pair[1], timed[1]), (pair[0], timed[0])]
+    return results
 
 
-def print_table(args: argparse.Namespace, results: list[tuple[Config, dict]]) -> None:
-    head = f"{'step':<19}{'batch':>6}{'precision':>10}{'step s':>9}{'clips/s':>9}{'peak GiB':>10}"
-    print(head + "".join(f"{part:>13}" for part in PARTS) + f"{'1st loss':>10}")
+def print_table(results: list[tuple[Config, dict]]) -> None:
+    head = f"{'step':<22}{'batch':>6}{'precision':>10}{'step s':>9}{'clips/s':>9}{'peak GiB':>10}"
+    print(head + "".join(f"{part:>13}" for part in PARTS))
     for config, result in results:
-        row = f"{config.label:<19}{config.batch:>6}{config.precision:>10}"
+        row = f"{config.label:<22}{config.batch:>6}{config.precision:>10}"
         if "error" in result:
             print(row + f"  {result['error']}")
             continue
-        clips = config.batch / result["step_s"]
-        row += f"{result['step_s']:>9.3f}{clips:>9.2f}{result['peak_gib']:>10.2f}"
-        print(row + "".join(f"{result['parts'][part]:>13.3f}" for part in PARTS) + f"{result['first_loss']:>10.3f}")
-    print("ratios, reference / slrbench at the same batch (time per part: reference s / slrbench s):")
+        parts = result["parts"]
+        row += f"{parts['step']:>9.3f}{config.batch / parts['step']:>9.2f}{result['peak_gib']:>10.2f}"
+        print(row + "".join(f"{parts[part]:>13.3f}" for part in PARTS))
+    print("ratios, reference / slrbench at the same batch (per part: reference s / slrbench s):")
     reference = {c.batch: r for c, r in results if c.variant == "reference" and "error" not in r}
     for config, result in results:
         base = reference.get(config.batch)
         if config.variant == "reference" or base is None or "error" in result:
             continue
-        parts = "  ".join(f"{part} {base['parts'][part] / max(result['parts'][part], 1e-9):.1f}x" for part in PARTS)
-        print(f"  {config.label} b{config.batch} {config.precision}: step {base['step_s'] / result['step_s']:.2f}x "
+        ours, theirs = result["parts"], base["parts"]
+        parts = "  ".join(f"{part} {theirs[part] / max(ours[part], 1e-9):.1f}x" for part in PARTS)
+        print(f"  {config.label} b{config.batch} {config.precision}: step {theirs['step'] / ours['step']:.2f}x "
               f"faster, peak memory {base['peak_gib'] / result['peak_gib']:.2f}x smaller; {parts}")
 
 
@@ -268,7 +308,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, nargs="+", help="default: 1 on cpu, 8 16 on cuda")
     parser.add_argument("--precision", nargs="+", choices=("fp32", "bf16"), help="slrbench's step; default: fp32 "
                         "on cpu, fp32 bf16 on cuda (the reference's step is fp32)")
-    parser.add_argument("--compile", action="store_true", help="also slrbench's step with torch.compile")
+    parser.add_argument("--compile", action="store_true", help="cuda: also slrbench's step with torch.compile")
+    parser.add_argument("--channels-last", action="store_true", help="cuda: also with channels_last_3d")
     parser.add_argument("--steps", type=int, help="measured steps (default: 2 on cpu, 10 on cuda)")
     parser.add_argument("--warmup", type=int, help="steps before measuring (default: 1 on cpu, 3 on cuda)")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
@@ -281,7 +322,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     cuda = args.device == "cuda"
     args.batch = args.batch or ([8, 16] if cuda else [1])
     args.precision = args.precision or (["fp32", "bf16"] if cuda else ["fp32"])
-    args.steps = args.steps or (10 if cuda else 2)
+    args.steps = args.steps if args.steps is not None else (10 if cuda else 2)
     args.warmup = args.warmup if args.warmup is not None else (3 if cuda else 1)
     args.frame_size = round(args.video_size * REFERENCE_FRAME / 224)  # 256 for 224² video
     return args
@@ -290,7 +331,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def main() -> None:
     args = parse(sys.argv[1:])
     if args.child:
-        print(json.dumps(run_config(args, Config(**json.loads(args.child)))))
+        print(json.dumps(measure(args, [Config(**config) for config in json.loads(args.child)])))
         return
     if args.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda: no CUDA device is visible")
@@ -298,9 +339,9 @@ def main() -> None:
     print(f"full NLA-SLR training step: N={args.classes}, {args.frames}+{args.frames // 2} frames, "
           f"{args.video_size}² video from {args.frame_size}² frames, {args.video_size // 2}² heatmaps, 63 keypoints, "
           f"7 heads, width {args.width}; lang smoothing, sign mixup, Adam")
-    print(f"device: {where}; torch {torch.__version__}; median of {args.steps} steps after {args.warmup} warm-up")
-    results = [(config, child(args, config)) for config in configurations(args)]
-    print_table(args, results)
+    order = "variants taking turns in one process" if args.device == "cpu" else "a process per configuration"
+    print(f"device: {where}; torch {torch.__version__}; best of {args.steps} steps after {args.warmup} warm-up, {order}")
+    print_table(run_all(args))
 
 
 if __name__ == "__main__":

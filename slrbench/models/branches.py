@@ -16,7 +16,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from slrbench.interfaces import AuxiliaryBranchBase, MixedBatch
-from slrbench.models.inter_modality import inter_modality_loss, inter_modality_loss_direct, mixed_hard_targets
+from slrbench.models.inter_modality import (
+    gloss_logits, inter_modality_loss_direct, inter_modality_losses, mixed_hard_targets,
+)
 from slrbench.training.schedules import classifier_momentum, inter_modality_weight
 
 
@@ -55,15 +57,17 @@ class InterModalityBranch(GlossBranch):
         super().__init__(feature_dims, gloss_vectors, weight)
         self.fc2 = nn.ModuleDict({name: nn.Linear(dim, self.num_classes) for name, dim in feature_dims.items()})
         self.momentum_base = momentum_base
-        self.head_loss = inter_modality_loss if efficient else inter_modality_loss_direct
+        self.efficient = efficient  # False: the literal formula, B x N x D blend per head (for comparisons)
 
     def loss(self, features: dict[str, torch.Tensor], mixed: MixedBatch, progress: float) -> torch.Tensor:
         targets = mixed_hard_targets(mixed.labels_a, mixed.labels_b, mixed.lam, self.num_classes)  # (B, N)
-        total = sum(
-            self.head_loss(features[name], self.mappers[name](self.gloss_vectors), self.fc2[name], targets)
-            for name in self.fc2
-        )
-        return self.weight(progress) * total
+        if not self.efficient:
+            total = sum(inter_modality_loss_direct(features[name], self.mappers[name](self.gloss_vectors),
+                                                   self.fc2[name], targets) for name in self.fc2)
+            return self.weight(progress) * total
+        a = torch.stack([self.fc2[name](features[name]) for name in self.fc2])  # (H, B, N)
+        g = torch.stack([gloss_logits(self.gloss_vectors, self.mappers[name], self.fc2[name]) for name in self.fc2])
+        return self.weight(progress) * inter_modality_losses(a, g, targets).sum()
 
     def scheduled_values(self, progress: float) -> dict[str, float]:
         """γ and μ, the momentum of Eq. 6."""

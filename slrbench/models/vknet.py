@@ -58,6 +58,7 @@ class VKNet(BackboneBase, nn.Module):
             raise ValueError(f"streams must be among {STREAMS}, got {streams}")
         self.streams = tuple(s for s in STREAMS if s in streams)
         self.options, self.context = options, context
+        self._heatmap_buffers: dict[str, torch.Tensor] = {}  # reused in training (`heatmaps`), not state
         has_keypoints = any(s.startswith("keypoint") for s in self.streams)
         self.keypoint_channels = keypoint_group_channels(options.keypoint_groups) if has_keypoints else None
         for stream in self.streams:
@@ -117,14 +118,24 @@ class VKNet(BackboneBase, nn.Module):
         return ClipGeometry(context.num_frames, context.video_size, context.heatmap_size, self.keypoint_channels)
 
     # --- inputs -------------------------------------------------------------------------------
-    def heatmaps(self, keypoints: torch.Tensor, zoom: torch.Tensor | None = None) -> torch.Tensor:
+    def heatmaps(self, keypoints: torch.Tensor, zoom: torch.Tensor | None = None, reuse: str = "") -> torch.Tensor:
         """(B, T, K, 3) -> (B, K, T, h, h) in [-1, 1], σ scaled from 112² to the map size and, when
-        it follows the crop, by the (B, 2) zoom of each sample's crop box."""
+        it follows the crop, by the (B, 2) zoom of each sample's crop box. In training, `reuse` names
+        a buffer the maps are drawn into, overwriting the previous step's (a fresh tensor of this size
+        costs more than drawing it on a CPU: benchmarks/perf/heatmaps.py); a step's backward is done
+        before the next step draws."""
         size = self.context.heatmap_size
         sigma = self.options.heatmap_sigma * size / 112
         if self.options.heatmap_sigma_follows_crop:
             sigma = sigma_for_crop(sigma, zoom)
-        return heatmaps_from_keypoints(keypoints, size, sigma, self.options.score_threshold)
+        out = None
+        if reuse and self.training:
+            batch, frames, joints = keypoints.shape[:3]
+            shape = (batch, joints, frames, size, size)
+            out = self._heatmap_buffers.get(reuse)
+            if out is None or tuple(out.shape) != shape or out.device != keypoints.device:
+                out = self._heatmap_buffers[reuse] = torch.empty(shape, device=keypoints.device)
+        return heatmaps_from_keypoints(keypoints, size, sigma, self.options.score_threshold, out=out)
 
     def prepare_inputs(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Loader batch -> the streams' inputs (heatmaps and 32-frame clips made on the device)."""
@@ -135,7 +146,7 @@ class VKNet(BackboneBase, nn.Module):
         frames = source.shape[2] if "video" in batch else source.shape[1]
         starts = None
         if self.options.short_clip == "window" and any(key.endswith("32") for key in missing):
-            starts = short_clip_starts(source.shape[0], frames, self.training, source.device)
+            starts = short_clip_starts(source.shape[0], frames, self.training)  # on the host: no device sync
         prepared = {}
         for key in self.input_keys:
             if key in batch:
@@ -143,10 +154,10 @@ class VKNet(BackboneBase, nn.Module):
             elif key == "video32":
                 prepared[key] = take_short_clip(batch["video"], 2, self.options.short_clip, starts)
             elif key == "heatmaps":
-                prepared[key] = self.heatmaps(batch["keypoints"], batch.get("keypoint_zoom"))
+                prepared[key] = self.heatmaps(batch["keypoints"], batch.get("keypoint_zoom"), reuse=key)
             elif key == "heatmaps32":
                 short = take_short_clip(batch["keypoints"], 1, self.options.short_clip, starts)
-                prepared[key] = self.heatmaps(short, batch.get("keypoint_zoom"))
+                prepared[key] = self.heatmaps(short, batch.get("keypoint_zoom"), reuse=key)
             else:
                 raise KeyError(f"the batch lacks '{key}'")
         return prepared

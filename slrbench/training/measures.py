@@ -5,35 +5,33 @@ from __future__ import annotations
 import resource
 import sys
 import time
-from typing import Iterable, Mapping
+from typing import Iterable, Optional
 
 import torch
 
 
 class LossTally:
-    """Clip-weighted sums of the loss and its parts, over an epoch or one optimizer step."""
+    """Clip-weighted sums of a step's measures (`slrbench.training.step.measure_names`) over an epoch
+    or one optimizer step, kept on the training device: adding never waits for the device."""
 
-    def __init__(self, names: Iterable[str]):
-        self.sums = dict.fromkeys(names, 0.0)
+    def __init__(self, names: Iterable[str], device: torch.device | str = "cpu"):
+        self.names = list(names)
+        self.sums = torch.zeros(len(self.names), dtype=torch.float64, device=device)
         self.clips = 0
         self.started = time.perf_counter()
 
-    def add(self, values: Mapping[str, float], clips: int) -> None:
-        for name, value in values.items():
-            self.sums[name] += value * clips
+    def add(self, values: torch.Tensor, clips: int) -> None:
+        """`values`: one micro-batch's means, a device vector in the order of `names`."""
+        self.sums.add_(values.double(), alpha=clips)
         self.clips += clips
 
-    def means(self) -> dict[str, float]:
-        return {name: total / max(self.clips, 1) for name, total in self.sums.items()}
+    def means(self, sums: Optional[list[float]] = None) -> dict[str, float]:
+        """Per-clip means; reads the sums from the device unless given them, already read."""
+        totals = self.sums.tolist() if sums is None else sums
+        return {name: total / max(self.clips, 1) for name, total in zip(self.names, totals)}
 
     def clips_per_second(self) -> float:
         return self.clips / max(time.perf_counter() - self.started, 1e-9)
-
-
-def detached_values(named: Mapping[str, torch.Tensor]) -> dict[str, float]:
-    """Scalar tensors -> floats, with one device synchronisation."""
-    values = torch.stack([tensor.detach().float() for tensor in named.values()]).tolist()
-    return dict(zip(named, values))
 
 
 def start_memory_peak(device: torch.device) -> None:

@@ -8,24 +8,25 @@ The run loggers get every step's loss parts and every epoch's history row (`RunL
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable, Optional, Protocol
 
 import torch
 
 from slrbench.errors import SlrbenchError
-from slrbench.interfaces import AuxiliaryBranchBase, MixedBatch
+from slrbench.interfaces import AuxiliaryBranchBase
 from slrbench.training.batching import BatchPlan, micro_batches
 from slrbench.training.checkpoints import (
     complete_checkpoint, load_checkpoint, random_states, restore_random_states, save_checkpoint,
 )
 from slrbench.training.distributed import World, barrier, broadcast_object, sum_over_ranks
-from slrbench.training.losses import classification_losses
-from slrbench.training.measures import LossTally, detached_values, memory_peaks, start_memory_peak
+from slrbench.training.measures import LossTally, memory_peaks, start_memory_peak
 from slrbench.training.model import SignModel
 from slrbench.training.run_loggers import RunLoggers
+from slrbench.training.step import CORRECT, LaggedReads, forward_losses, measure_names
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,7 @@ class Trainer:
         self.start_epoch, self.best_score, self.history = 0, float("-inf"), []
         self.steps_per_epoch = data.num_train_samples // plan.batch_size  # the last, partial batch is dropped
         self.loggers = RunLoggers()
-        heads = [f"loss_cls_{name}" for name in model.heads.classifiers]
-        self.loss_names = ["loss", *heads, *(["loss_aux"] if model.branch is not None else [])]
+        self.measure_names = measure_names(model)  # the loss, its parts and the clips classified right
 
     # --- state ----------------------------------------------------------------------------------
     @property
@@ -114,77 +114,87 @@ class Trainer:
         self.network.train()
         progress = epoch / self.settings.epochs
         batches = micro_batches(self.data.num_train_samples, self.plan, self.world.rank, self.settings.seed, epoch)
-        accumulation, correct = self.plan.accumulation, 0
+        accumulation = self.plan.accumulation
         start_memory_peak(self.device)
-        tally = LossTally(self.loss_names)  # the epoch's
-        step_tally = LossTally(self.loss_names)  # the optimizer step's, on this process
+        tally = LossTally(self.measure_names, self.device)  # the epoch's, summed on the device
+        step_tally = LossTally(self.measure_names, self.device)  # the optimizer step's, on this process
+        reads = LaggedReads(self._read)  # host reads one micro-batch late: no wait inside a step
         self.optimizer.zero_grad(set_to_none=True)
         replay = None  # the last readable micro-batch, stands in (with weight 0) for an unreadable one
         for index, batch in enumerate(self.data.train_batches(batches, epoch)):
-            weight = 1.0
+            weight, values = 1.0, None
             if not batch["sample_id"]:  # every sample unreadable: keep this process in step with the others
                 if replay is None and self.world.distributed:
                     raise SlrbenchError(f"every sample of a micro-batch at the start of epoch {epoch + 1} was "
                                         "unreadable; run `slrbench data check` and fix or drop those files")
                 if replay is None:
-                    step_tally = self._step_if_last(index, epoch, progress, step_tally)
+                    step_tally, step_log = self._step_if_last(index, epoch, progress, step_tally)
+                    reads.push(_Pending(epoch, index, len(batches), 0.0, tally.clips, False, step_log),
+                               _stacked(tally, step_log))
                     continue
                 batch, weight = replay, 0.0
             replay = batch
-            labels = batch["label"].to(self.device)
+            labels = batch["label"].to(self.device, non_blocking=True)
             inputs = {key: value.to(self.device, non_blocking=True) for key, value in batch["inputs"].items()}
             step = index // accumulation
             micro = step * self.plan.world_size * accumulation + index % accumulation * self.plan.world_size + self.world.rank
             last_micro = (index + 1) % accumulation == 0
             sync = contextlib.nullcontext() if last_micro or not self.world.distributed else self.network.no_sync()
             with sync, self._autocast():
-                prepared = self.model.prepare(inputs)
-                mixed = self.mixup.mix(prepared, labels, mixup_generator(self.settings.seed, epoch, micro))
-                features, logits = self.network(mixed.inputs)
-                loss, head_losses = classification_losses(logits, self.target_table, mixed)
-                parts = {f"loss_cls_{name}": value for name, value in head_losses.items()}
-                if self.model.branch is not None:
-                    parts["loss_aux"] = self.model.branch.loss(features, mixed, progress)
-                    loss = loss + parts["loss_aux"]
-                if weight and not torch.isfinite(loss.detach()):
-                    raise TrainingDiverged(f"training diverged: the loss became {float(loss.detach())} at epoch "
-                                           f"{epoch + 1}, step {index + 1} (run.lr={self.settings.lr}); nothing of "
-                                           "this epoch is saved: lower run.lr, or check the inputs with "
-                                           "`slrbench data check`")
+                loss, values = forward_losses(self.model, self.network, self.mixup, self.target_table, inputs, labels,
+                                              mixup_generator(self.settings.seed, epoch, micro), progress)
                 (loss * weight / accumulation).backward()
             if weight:
-                values = detached_values({"loss": loss, **parts})
                 tally.add(values, len(labels))
                 step_tally.add(values, len(labels))
-                correct += _mixed_correct(logits, mixed)
-            step_tally = self._step_if_last(index, epoch, progress, step_tally)
-            self.report("step", {"epoch": epoch, "step": index + 1, "steps": len(batches),
-                                 "loss": tally.means()["loss"], "train_top1": 100.0 * correct / max(tally.clips, 1)})
+            step_tally, step_log = self._step_if_last(index, epoch, progress, step_tally)
+            reads.push(_Pending(epoch, index, len(batches), weight, tally.clips, True, step_log),
+                       _stacked(tally, step_log, values))
+        reads.flush()
         self.scheduler.step()
-        names = list(tally.sums)
-        *sums, correct, seen = sum_over_ranks(self.world, [*tally.sums.values(), correct, tally.clips])
-        means = {name: total / max(seen, 1) for name, total in zip(names, sums)}
-        measured = {"loss": means.pop("loss"), "train_top1": 100.0 * correct / max(seen, 1), **means}
+        *sums, seen = sum_over_ranks(self.world, [*tally.sums.tolist(), tally.clips])
+        means = {name: total / max(seen, 1) for name, total in zip(tally.names, sums)}
+        correct = means.pop(CORRECT)
+        measured = {"loss": means.pop("loss"), "train_top1": 100.0 * correct, **means}
         if isinstance(self.model.branch, AuxiliaryBranchBase):
             measured.update(self.model.branch.scheduled_values(progress))
         seconds = time.perf_counter() - tally.started
         return {**measured, "clips_per_second": seen / max(seconds, 1e-9), **memory_peaks(self.device)}
 
-    def _step_if_last(self, index: int, epoch: int, progress: float, step_tally: LossTally) -> LossTally:
-        """After the last micro-batch of a global batch: optimizer step, then Eq. 6, then the step's
-        log; returns the tally of the step that follows."""
+    def _step_if_last(self, index: int, epoch: int, progress: float, step_tally: LossTally
+                      ) -> tuple[LossTally, Optional["_StepLog"]]:
+        """After the last micro-batch of a global batch: optimizer step, then Eq. 6; returns the tally
+        of the step that follows and what the loggers get of this one (read later, `_read`)."""
         if (index + 1) % self.plan.accumulation:
-            return step_tally
+            return step_tally, None
         lr = self.optimizer.param_groups[0]["lr"]
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         if self.model.branch is not None:
             self.model.branch.after_optimizer_step(self.model.heads.classifiers, progress)
+        step_log = None
         if step_tally.clips:
             step = epoch * self.steps_per_epoch + (index + 1) // self.plan.accumulation
-            self.loggers.log_step(step, {**step_tally.means(), "lr": lr,
-                                         "clips_per_second": step_tally.clips_per_second()})
-        return LossTally(self.loss_names)
+            step_log = _StepLog(step, lr, step_tally.clips_per_second(), step_tally)
+        return LossTally(self.measure_names, self.device), step_log
+
+    def _read(self, pending: "_Pending", numbers: list[float]) -> None:
+        """A micro-batch's measures on the host, one micro-batch late: the divergence check, the
+        progress report and, after an optimizer step, the step's log."""
+        width = len(self.measure_names)
+        values, numbers = (numbers[:width], numbers[width:]) if pending.trained else (None, numbers)
+        if values is not None and pending.weight and not math.isfinite(values[0]):
+            raise TrainingDiverged(f"training diverged: the loss became {values[0]} at epoch {pending.epoch + 1}, "
+                                   f"step {pending.index + 1} (run.lr={self.settings.lr}); nothing of this epoch is "
+                                   "saved: lower run.lr, or check the inputs with `slrbench data check`")
+        epoch_means = dict(zip(self.measure_names, (total / max(pending.clips, 1) for total in numbers[:width])))
+        self.report("step", {"epoch": pending.epoch, "step": pending.index + 1, "steps": pending.steps,
+                             "loss": epoch_means["loss"], "train_top1": 100.0 * epoch_means[CORRECT]})
+        if pending.step_log is not None:
+            log = pending.step_log
+            step_means = log.tally.means(numbers[width:])
+            step_means.pop(CORRECT)
+            self.loggers.log_step(log.step, {**step_means, "lr": log.lr, "clips_per_second": log.clips_per_second})
 
     def fit(self, loggers: RunLoggers | None = None) -> list[dict[str, Any]]:
         """Train the remaining epochs; each epoch's row goes to the history, the loggers and the checkpoint."""
@@ -224,8 +234,29 @@ class Trainer:
         return epochs * self.steps_per_epoch
 
 
-def _mixed_correct(logits: dict[str, torch.Tensor], mixed: MixedBatch) -> int:
-    """Training top-1 of the summed head logits against the dominant label of each mix."""
-    summed = sum(head.detach().float().softmax(dim=1) for head in logits.values())
-    labels = mixed.labels_a if mixed.lam >= 0.5 else mixed.labels_b
-    return int((summed.argmax(dim=1) == labels).sum())
+@dataclass(frozen=True)
+class _StepLog:
+    step: int
+    lr: float
+    clips_per_second: float
+    tally: LossTally  # the step's sums, read with the micro-batch that closed it
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A queued micro-batch, read one micro-batch later: its values (when it trained), the epoch's
+    sums after it and, when it closed an optimizer step, that step's sums."""
+
+    epoch: int
+    index: int
+    steps: int
+    weight: float
+    clips: int  # the epoch's clips after it
+    trained: bool
+    step_log: Optional[_StepLog]
+
+
+def _stacked(tally: LossTally, step_log: Optional[_StepLog], values: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """One device vector to read: [values,] the epoch's sums[, the step's sums] (a copy: the sums grow)."""
+    parts = ([] if values is None else [values.double()]) + [tally.sums]
+    return torch.cat(parts + ([step_log.tally.sums] if step_log is not None else []))
