@@ -63,6 +63,9 @@ DATASET_ROOTS = {  # annotation files generated in the official schemas (tests/d
     "wlasl": lambda tmp: __import__("data_roots").wlasl_root(tmp),
     "msasl": lambda tmp: __import__("data_roots").msasl_root(tmp),
     "nmfs-csl": lambda tmp: __import__("data_roots").nmfs_csl_root(tmp),
+    "asl-citizen": lambda tmp: __import__("signer_dataset_fixtures").write_asl_citizen(tmp / "asl-citizen"),
+    "autsl": lambda tmp: __import__("signer_dataset_fixtures").write_autsl(tmp / "autsl"),
+    "lsa64": lambda tmp: __import__("signer_dataset_fixtures").write_lsa64(tmp / "lsa64", signs=(1, 64)),
 }
 
 

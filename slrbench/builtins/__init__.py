@@ -6,6 +6,7 @@ BUILTIN_PLUGIN_MODULES: tuple[str, ...] = (
     "slrbench.builtins.mixups",
     "slrbench.builtins.embedders",
     "slrbench.builtins.datasets",
+    "slrbench.builtins.datasets.more",
     "slrbench.builtins.backbones",
     "slrbench.builtins.extractors",
     "slrbench.builtins.loggers",

@@ -62,7 +62,7 @@ class KeypointFinder:
         self.folder = folder
         self.pickle = next((root / name for name in PICKLE_NAMES if (root / name).is_file()), None)
         self.extracted = extraction_frames(self.pickle) if self.pickle is not None else None
-        self.pickle_frame = REFERENCE_FRAMES[dataset] if self._is_reference_pickle() else ""
+        self.pickle_frame = REFERENCE_FRAMES.get(dataset, "") if self._is_reference_pickle() else ""
 
     def _is_reference_pickle(self) -> bool:
         """The reference's file, not one `keypoints extract` wrote under that name (it leaves a meta file)."""
