@@ -152,3 +152,19 @@ def test_data_check_passes_on_a_root_in_the_authors_schema(tmp_path, benchmark):
     for split, counts in report["splits"].items():
         assert counts["usable"] == counts["annotated"] > 0, (split, counts)
         assert counts["unreadable"] == 0 and counts["videos_missing"] == 0
+
+
+@pytest.mark.parametrize("benchmark", ["asl-citizen", "autsl", "lsa64"])
+def test_a_short_run_trains_and_tests_on_a_root_in_the_authors_schema(tmp_path, benchmark):
+    from helpers import run_cli
+
+    root = ROOTS[benchmark](tmp_path)
+    out = tmp_path / "run"
+    result = run_cli("run", "--benchmark", benchmark, "--data-root", str(root), "--backbone", "posegcn",
+                     "-o", "backbone.width=8", "-o", "backbone.blocks=2", "--smoother", "vanilla", "--mixup", "none",
+                     "--epochs", "1", "--batch-size", "8", "-o", "run.num_frames=8", "--workers", "0", "--out", str(out),
+                     env={"SLRBENCH_CACHE": str(tmp_path / "cache")})
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    expected = len(build(benchmark, root).manifest(benchmark).query("split == 'test'"))
+    assert metrics["num_samples"] == expected and not metrics.get("skipped_samples")
