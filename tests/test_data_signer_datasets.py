@@ -168,3 +168,14 @@ def test_a_short_run_trains_and_tests_on_a_root_in_the_authors_schema(tmp_path, 
     metrics = json.loads((out / "metrics.json").read_text())
     expected = len(build(benchmark, root).manifest(benchmark).query("split == 'test'"))
     assert metrics["num_samples"] == expected and not metrics.get("skipped_samples")
+
+
+def test_the_dataset_papers_baselines_show_up_beside_runs_on_their_benchmarks():
+    from slrbench.evaluation.tables import reference_rows
+
+    rows = reference_rows("dataset-papers", ["autsl", "asl-citizen"])
+    assert set(rows["benchmark"]) == {"autsl", "asl-citizen"}
+    best = rows.set_index("method").loc["dataset-papers (published, cnn-fpm-blstm-attention-rgb-depth)"]
+    assert (best["benchmark"], best["per_instance_top1"]) == ("autsl", 62.02)
+    assert reference_rows("dataset-papers", ["wlasl2000"]).empty
+    assert len(reference_rows("nla-slr", ["wlasl2000"])) == 2  # files with paper tables: tables 1-3 only

@@ -77,13 +77,16 @@ def run_rows(run_dirs: Sequence[Path]) -> pd.DataFrame:
 
 
 def reference_rows(name: str, benchmarks: Sequence[str], folder: Path = REFERENCE_DIR) -> pd.DataFrame:
-    """The published main-table rows (tables 1-3) of a reference for the given benchmarks."""
+    """The published main-table rows (tables 1-3; every row of a file without a `table` column) of a
+    reference for the given benchmarks."""
     path = folder / f"{name}.csv"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in folder.glob("*.csv"))) if folder.is_dir() else "none"
         raise UsageError(f"no published results named '{name}' in {folder}; available: {known}")
     table = pd.read_csv(path)
-    main = table[table["table"].astype(str).isin(["1", "2", "3"]) & table["benchmark"].isin(benchmarks)]
+    if "table" in table:  # a paper's own results: its main tables; a file without tables is all main rows
+        table = table[table["table"].astype(str).isin(["1", "2", "3"])]
+    main = table[table["benchmark"].isin(benchmarks)]
     return pd.DataFrame({"method": [f"{name} (published, {s})" for s in main["setting"]],
                          "benchmark": main["benchmark"].tolist(), "crops": [3 if "3crop" in s else 1 for s in main["setting"]],
                          **{c: main[c].tolist() for c in COLUMNS}})
