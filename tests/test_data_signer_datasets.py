@@ -85,6 +85,13 @@ def test_autsl_turkish_names_and_depth_videos(tmp_path):
     assert dataset.manifest("autsl")["video"].str.endswith("_depth.mp4").all()
 
 
+def test_autsl_english_names_two_signs_share_get_their_turkish_word(tmp_path):
+    root = write_autsl(tmp_path / "autsl")
+    sign_list = root / "SignList_ClassId_TR_EN.csv"
+    sign_list.write_text(sign_list.read_text(encoding="utf-8").replace(",hurry\n", ",sister\n"), encoding="utf-8")
+    assert build("autsl", root).class_names("autsl")[:2] == ["sister (abla)", "sister (acele)"]
+
+
 def test_autsl_without_test_labels_warns_and_keeps_train_and_val(tmp_path):
     dataset = build("autsl", write_autsl(tmp_path / "autsl", test_labels=False))
     assert set(dataset.manifest("autsl")["split"]) == {"train", "val"}
@@ -179,3 +186,10 @@ def test_the_dataset_papers_baselines_show_up_beside_runs_on_their_benchmarks():
     assert (best["benchmark"], best["per_instance_top1"]) == ("autsl", 62.02)
     assert reference_rows("dataset-papers", ["wlasl2000"]).empty
     assert len(reference_rows("nla-slr", ["wlasl2000"])) == 2  # files with paper tables: tables 1-3 only
+
+
+def test_a_declared_keypoints_frame_applies_to_npy_keypoints(tmp_path):
+    root = write_lsa64(tmp_path / "lsa64", signs=(1,), signers=2, repetitions=1)
+    table = build("lsa64", root, {"keypoints_frame": "1920x1080"}).manifest("lsa64")
+    assert table["keypoints"].str.endswith(".npy").all() and (table["keypoints_frame"] == "1920x1080").all()
+    assert (build("lsa64", root).manifest("lsa64")["keypoints_frame"] == "").all()  # default: the video's pixels

@@ -37,11 +37,19 @@ def read_sign_list(path: Path, column: str, problems: Problems) -> list[str]:
         if not class_id.isdigit() or int(class_id) in names:
             problems.add(path, f"line {number}", f"ClassId must be a new class number (got {class_id!r})")
             continue
-        names[int(class_id)] = cells.get(column, "")
+        other = "TR" if column == "EN" else "EN"
+        names[int(class_id)] = (cells.get(column, ""), cells.get(other, ""))
     if sorted(names) != list(range(len(names))):
         problems.add(path, "", f"ClassId must run 0..{len(names) - 1} without gaps")
         return []
-    return [names[class_id] for class_id in range(len(names))]
+    return told_apart([names[class_id] for class_id in range(len(names))])
+
+
+def told_apart(names: list[tuple[str, str]]) -> list[str]:
+    """The chosen names; one that several classes share gets the other language's word in
+    brackets (`fall (düşmek)`), because a translation may name two signs alike."""
+    chosen = [name for name, _ in names]
+    return [f"{name} ({other})" if name and other and chosen.count(name) > 1 else name for name, other in names]
 
 
 def read_autsl(root: Path, modality: str, column: str) -> tuple[list[Sample], Optional[list[str]], list[str]]:
