@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from slrbench.config import PluginConfig, parse_assignments, validate_options, validation_problems
+from slrbench.data_vectors import use_data_word_vectors
 from slrbench.errors import OptionsError, SlrbenchError
 from slrbench.kinds import KIND_SPELLINGS, resolve_kind
 from slrbench.plugin_swap import merge_plugin_options
@@ -76,6 +77,9 @@ class RunSettings(BaseModel):
     stage: Optional[str] = Field(None, description="the recipe stage (`[stages.NAME]` of --config) this run trains")
     stages_dir: Optional[Path] = Field(None, description="where a recipe's stages write their runs; default "
                                        "results/runs/<variant or benchmark>-stages")
+    data_word_vectors: bool = Field(False, description="use the word vectors the data root holds (the reference "
+                                    "bundle's) with the precomputed embedder, unless the command line chooses the "
+                                    "embedder or its options (the paper recipes set it)")
 
 
 class PluginChoice(BaseModel):
@@ -238,6 +242,10 @@ def resolve_run_plan(
         command_line_options.setdefault(kind, {}).update(values)
     problems: list[str] = []
     given = {**file_settings, **{k: v for k, v in flags.items() if v is not None}}
+    given, recipe_options, vector_notes = use_data_word_vectors(registry, given, recipe_options,
+                                                                command_line_options, flags)
+    if vector_notes:  # the data root's vectors stand in the recipe's place: no "replaces the recipe's" note
+        file_settings = {**file_settings, "embedder": given["embedder"]}
     try:
         settings = RunSettings(**given)
     except ValidationError as error:  # report them, then check the plugins with the valid settings
@@ -255,6 +263,7 @@ def resolve_run_plan(
         problems.extend(error.lines())
     options, notes = merge_plugin_options(recipe_options, command_line_options,
                                           _recipe_names(registry, file_settings), chosen)
+    notes = vector_notes + notes
     resolved: dict[str, PluginChoice] = {}
     for kind, name in chosen.items():
         try:
@@ -273,10 +282,12 @@ def resolve_run_plan(
 
 def _recipe_names(registry: Registry, file_settings: Mapping[str, Any]) -> dict[str, str | None]:
     """The plugin of each kind the recipe's options were written for (its own choice, else the default)."""
-    names: dict[str, str | None] = {kind: file_settings.get(kind, RunSettings.model_fields[kind].default)
-                                    for kind in PLUGIN_KINDS_OF_A_RUN}
+    defaults = {kind: RunSettings.model_fields[kind].default for kind in (*PLUGIN_KINDS_OF_A_RUN, "benchmark")}
+    given = {kind: file_settings.get(kind, default) for kind, default in defaults.items()}
+    names: dict[str, str | None] = {kind: given[kind] if isinstance(given[kind], str) else None
+                                    for kind in PLUGIN_KINDS_OF_A_RUN}  # a wrong type is reported by RunSettings
     try:
-        names["dataset"] = registry.find_benchmark(file_settings.get("benchmark", RunSettings.model_fields["benchmark"].default)).name
+        names["dataset"] = registry.find_benchmark(given["benchmark"]).name if isinstance(given["benchmark"], str) else None
     except SlrbenchError:
         names["dataset"] = None  # reported where the chosen benchmark is resolved
     return names

@@ -85,3 +85,10 @@ def test_every_backbone_trains_one_tiny_epoch(backbone, tmp_path, one_torch_thre
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["num_samples"] == 4 and 0 <= metrics["per_instance_top1"] <= 100
+
+
+def test_a_recipe_with_a_wrongly_typed_name_is_still_one_line(tmp_path):
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text("benchmark = 5\n[backbone]\nname = 7\nwidth = 0.5\n")
+    result = slrbench("run", "--config", str(recipe), "--backbone", "posegcn", "--dry-run")
+    assert result.exit_code == 2 and "benchmark" in result.output and "Traceback" not in result.output
