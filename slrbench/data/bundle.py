@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from slrbench.data.annotation_schema import Problems, check_glosses
 from slrbench.data.annotations import MSASL_CLASSES, KeypointFinder, read_json
-from slrbench.data.zip_media import archive_reference
+from slrbench.data.zip_archive import archive_reference
 from slrbench.errors import UsageError
 from slrbench.safe_pickle import PickleRefused, read_data_pickle
 

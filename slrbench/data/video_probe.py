@@ -297,13 +297,19 @@ def probe_video(path: Path, limits: VideoLimits) -> VideoHeader:
     return header
 
 
-def probe_video_data(data: bytes, limits: VideoLimits) -> VideoHeader:
-    """`probe_video` of a video held in memory (a zip archive's member, `slrbench.data.zip_media`)."""
+def probe_video_stream(handle: BinaryIO, size: int, limits: VideoLimits) -> VideoHeader:
+    """`probe_video` of a seekable stream of `size` bytes (a zip archive's member, `slrbench.data.zip_media`)."""
     try:
-        header = read_mp4_header_from(io.BytesIO(data), len(data))
+        header = read_mp4_header_from(handle, size)
     except struct.error as error:
         raise ValueError(f"unreadable header ({error})") from None
     if header is None:
-        header = read_other_header(io.BytesIO(data))
+        handle.seek(0)
+        header = read_other_header(handle)
     check_header(header, limits)
     return header
+
+
+def probe_video_data(data: bytes, limits: VideoLimits) -> VideoHeader:
+    """`probe_video` of a video held in memory."""
+    return probe_video_stream(io.BytesIO(data), len(data), limits)

@@ -7,24 +7,20 @@ one image per frame (`<video_file>0000.png`, ..., `<video_file>image_00001.jpg`,
 field (`%04d`) is a numbered frame sequence, numbered from 0, or from 1 when there is no frame 0
 (as ffmpeg's image2 reader), and as long as its numbers run without a gap.
 
-Why it is fast: an archive's central directory is read once per process (`archive_index`; a
-bundle dataset reads it in the main process, so forked loader workers share it), and members are
-read with `os.pread` on a file each process opens for itself: workers never share a file
-position, and only what a window needs is read - an MP4 member's bytes (decord decodes them from
-memory, PyAV as the fallback) or the window's image members, each decoded on its own (Pillow).
-Why it is safe: a member's declared size is checked against SLRBENCH_ZIP_MAX_MEMBER_MB before it
-is read and its CRC after; MP4 headers are probed as files are (`video_probe`); an image's size is
-checked before its pixels are decoded, and only PNG and JPEG are decoded. Every failure is a
-`VideoUnreadable` naming `ARCHIVE.zip#MEMBER`.
+Members are read in place (`slrbench.data.zip_archive`), and only what a window needs: a stored
+MP4 member (what `zip -0` and Python's zipfile write) is decoded where it lies by the same
+decoders as a file, seeking to the window's keyframe (ffmpeg's subfile protocol over the member's
+byte range); a deflated one is unpacked into memory first (its CRC checked) and decoded there; a
+frame sequence reads the window's image members only, each decoded on its own (Pillow). MP4 headers are probed
+as files are (`video_probe`); an image's size is checked before its pixels are decoded, and only
+PNG and JPEG are decoded. Every failure is a `VideoUnreadable` naming `ARCHIVE.zip#MEMBER`.
 """
 from __future__ import annotations
 
+import contextlib
 import io
-import os
 import re
-import struct
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
@@ -32,123 +28,15 @@ from typing import Any, Iterator, Optional, Sequence
 import numpy as np
 
 from slrbench.data.decoding import (
-    DecordVideo, VideoUnreadable, decord_available, open_video, quiet_native_stderr,
+    DecordVideo, PyAVVideo, VideoUnreadable, decord_available, open_video, quiet_native_stderr,
 )
-from slrbench.data.video_probe import VideoLimits, check_decoded_size, first_line, probe_video_data
+from slrbench.data.video_probe import (
+    VideoLimits, check_decoded_size, first_line, probe_video_data, probe_video_stream,
+)
+from slrbench.data.zip_archive import ArchiveIndex, archive_index, archive_reference, split_archive_reference
 
-ARCHIVE_MARKER = ".zip#"
-MEMBER_LIMIT_VARIABLE = "SLRBENCH_ZIP_MAX_MEMBER_MB"
-DEFAULT_MEMBER_LIMIT_MB = 1024
 IMAGE_FORMATS = ("PNG", "JPEG")
 _FRAME_FIELD = re.compile(r"%0?(\d*)d")
-_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, ..., file name length, extra field length
-_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError, OSError,
-               ValueError, struct.error)
-
-
-def archive_reference(archive: Path | str, member: str) -> str:
-    """`ARCHIVE.zip#MEMBER`: how a manifest row names a video inside a zip archive."""
-    return f"{archive}#{member}"
-
-
-def split_archive_reference(reference: Any) -> Optional[tuple[Path, str]]:
-    """`ARCHIVE.zip#MEMBER` -> (archive, member without leading or trailing '/', as the reference's
-    ZipReader strips them); None for any other path."""
-    head, marker, member = str(reference or "").partition(ARCHIVE_MARKER)
-    return (Path(head + ".zip"), member.strip("/")) if marker else None
-
-
-def member_limit_bytes() -> int:
-    text = os.environ.get(MEMBER_LIMIT_VARIABLE, "").strip()
-    if not text:
-        return DEFAULT_MEMBER_LIMIT_MB << 20
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        from slrbench.errors import UsageError
-
-        raise UsageError(f"{MEMBER_LIMIT_VARIABLE}={text!r}: must be a positive number of megabytes")
-    return value << 20
-
-
-class ArchiveIndex:
-    """A zip archive's members by name, read once; `read(name)` returns one member's bytes."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        try:
-            self.identity = _identity(path)
-            with zipfile.ZipFile(path) as archive:
-                self.members = {info.filename: info for info in archive.infolist() if not info.is_dir()}
-        except _ZIP_ERRORS as error:
-            raise VideoUnreadable(f"{path}: not a readable zip archive ({first_line(error)})") from None
-        self._descriptor, self._pid = -1, -1
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.members
-
-    def example(self) -> str:
-        """A member's name, for messages ('' when the archive is empty)."""
-        return next(iter(self.members), "")
-
-    def read(self, name: str) -> bytes:
-        """The member's bytes, its size bounded before reading and its CRC checked after."""
-        where = archive_reference(self.path, name)
-        info = self.members.get(name)
-        if info is None:
-            raise VideoUnreadable(f"{where}: missing (no such member in {self.path.name})")
-        if info.flag_bits & 0x1:
-            raise VideoUnreadable(f"{where}: encrypted; slrbench reads unencrypted archives only")
-        limit = member_limit_bytes()
-        if info.file_size > limit:
-            raise VideoUnreadable(f"{where}: {info.file_size / (1 << 20):,.0f} MB unpacked (limit {limit >> 20:,} MB; "
-                                  f"{MEMBER_LIMIT_VARIABLE} raises it)")
-        try:
-            descriptor = self._open()
-            header = os.pread(descriptor, _LOCAL_HEADER.size, info.header_offset)
-            signature, name_length, extra_length = _LOCAL_HEADER.unpack(header)
-            if signature != b"PK\x03\x04":
-                raise zipfile.BadZipFile("no local file header where the directory points")
-            start = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
-            packed = os.pread(descriptor, info.compress_size, start)
-            if len(packed) != info.compress_size:
-                raise zipfile.BadZipFile(f"truncated: {len(packed):,} of {info.compress_size:,} bytes")
-            with zipfile.ZipExtFile(io.BytesIO(packed), "r", info) as stream:  # inflates and checks the CRC
-                data = stream.read(info.file_size + 1)
-        except _ZIP_ERRORS as error:
-            raise VideoUnreadable(f"{where}: {first_line(error)}") from None
-        if len(data) != info.file_size:
-            raise VideoUnreadable(f"{where}: unpacks to {len(data):,} bytes, the archive declares {info.file_size:,}")
-        return data
-
-    def _open(self) -> int:
-        """This process's own descriptor of the archive (a forked worker opens its own)."""
-        if self._pid != os.getpid():
-            self._descriptor, self._pid = os.open(self.path, os.O_RDONLY), os.getpid()
-        return self._descriptor
-
-
-def _identity(path: Path) -> tuple[int, int]:
-    info = path.stat()
-    return info.st_size, info.st_mtime_ns
-
-
-_INDEXES: dict[str, ArchiveIndex] = {}
-
-
-def archive_index(path: Path) -> ArchiveIndex:
-    """The archive's index, read once per process (again if the file changed)."""
-    key = str(Path(path).absolute())
-    index = _INDEXES.get(key)
-    try:
-        current = _identity(Path(path))
-    except OSError as error:
-        raise VideoUnreadable(f"{path}: {error.strerror or error}") from None
-    if index is None or index.identity != current:
-        index = _INDEXES[key] = ArchiveIndex(Path(path))
-    return index
 
 
 @dataclass(frozen=True)
@@ -208,8 +96,13 @@ def open_video_reference(reference: Any, decoder: str = "auto", limits: Optional
     pattern = FramePattern.of(member)
     if pattern is not None:
         return ArchiveFrames(index, member, limits)
-    data = index.read(member)
     name = archive_reference(archive, member)
+    info = index.members.get(member)
+    if info is not None and info.compress_type == zipfile.ZIP_STORED:
+        video = _in_place(index, member, name, decoder, limits)
+        if video is not None:
+            return video
+    data = index.read(member)  # deflated (or other): unpacked into memory, its CRC checked
     try:
         header = probe_video_data(data, limits)
     except ValueError as error:
@@ -222,14 +115,63 @@ def open_video_reference(reference: Any, decoder: str = "auto", limits: Optional
         if decoder == "decord":
             raise
         video = MemoryPyAVVideo(data, name, limits)  # decord fails on some containers PyAV reads
-        video.decoder = "pyav-zip-fallback"
+        video.decoder = "pyav-unpacked-fallback"
         return video
 
 
-class MemoryDecordVideo(DecordVideo):
-    """decord on a member's bytes; reads frames as `DecordVideo` does (seeking to keyframes)."""
+def _in_place(index: ArchiveIndex, member: str, name: str, decoder: str, limits: VideoLimits) -> Optional["MemberVideo"]:
+    """A stored member decoded where it lies, by the file decoders (seeking to keyframes as in a file)
+    through ffmpeg's subfile protocol; None when they cannot open it so (it is then read into memory)."""
+    info, start = index.locate(member)
+    try:
+        header = probe_video_stream(index.stream(member), info.compress_size, limits)
+    except (ValueError, OSError) as error:
+        raise VideoUnreadable(f"{name}: {first_line(error)}") from None
+    uri = f"subfile,,start,{start},end,{start + info.compress_size},,:{index.path.absolute()}"
+    try:
+        if decoder == "pyav" or (decoder == "auto" and not decord_available()):
+            return MemberVideo(PyAVVideo(uri, limits), uri, name)
+        try:
+            return MemberVideo(DecordVideo(uri, header, limits), uri, name)
+        except VideoUnreadable:
+            if decoder == "decord":
+                raise
+            video = PyAVVideo(uri, limits)
+            video.decoder = "pyav-fallback"
+            return MemberVideo(video, uri, name)
+    except VideoUnreadable:
+        return None
 
-    decoder = "decord-zip"
+
+class MemberVideo:
+    """A file decoder's video of a stored member: frames as from a file, messages naming the member."""
+
+    def __init__(self, video: Any, uri: str, name: str):
+        self.video, self.uri, self.path = video, uri, name
+        self.decoder = f"{video.decoder}-zip"
+        self.num_frames = video.num_frames
+
+    @property
+    def size(self) -> tuple[int, int]:
+        with self._named():
+            return self.video.size
+
+    def frames(self, indices: Sequence[int]) -> np.ndarray:
+        with self._named():
+            return self.video.frames(indices)
+
+    @contextlib.contextmanager
+    def _named(self) -> Iterator[None]:
+        try:
+            yield
+        except VideoUnreadable as error:
+            raise VideoUnreadable(str(error).replace(self.uri, self.path)) from None
+
+
+class MemoryDecordVideo(DecordVideo):
+    """decord on an unpacked member's bytes; reads frames as `DecordVideo` does (seeking to keyframes)."""
+
+    decoder = "decord-zip-unpacked"
 
     def __init__(self, data: bytes, name: str, size: tuple[Optional[int], Optional[int]], limits: VideoLimits):
         import decord
@@ -248,10 +190,10 @@ class MemoryDecordVideo(DecordVideo):
 
 
 class MemoryPyAVVideo:
-    """PyAV on a member's bytes: decodes from the start up to the last frame needed (members are
-    short clips) and converts only the frames needed."""
+    """PyAV on an unpacked member's bytes: decodes from the start up to the last frame needed
+    (members are short clips) and converts only the frames needed."""
 
-    decoder = "pyav-zip"
+    decoder = "pyav-zip-unpacked"
 
     def __init__(self, data: bytes, name: str, limits: VideoLimits):
         import av
@@ -342,29 +284,42 @@ class ArchiveFrames:
                 if image.size != (width, height):
                     raise VideoUnreadable(f"{self._name(index)}: {image.size[0]}x{image.size[1]}, the sequence's "
                                           f"first frame is {width}x{height}")
-                try:
-                    found[index] = np.asarray(image.convert("RGB"))  # (H, W, 3) uint8
-                except (OSError, ValueError, SyntaxError) as error:
-                    raise VideoUnreadable(f"{self._name(index)}: {first_line(error)}") from None
+                found[index] = image_pixels(image, self._name(index))
         return np.stack([found[int(i)] for i in indices])
 
     def _name(self, index: int) -> str:
         return archive_reference(self.index.path, self.pattern.name(self.first + index))
 
     def _image(self, index: int) -> Any:
-        """The frame's image, opened (header read, pixels not decoded) and its size checked."""
-        from PIL import Image
+        return open_image(self.index.read(self.pattern.name(self.first + index)), self._name(index), self.limits)
 
-        data = self.index.read(self.pattern.name(self.first + index))
-        try:
-            image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
-            raise VideoUnreadable(f"{self._name(index)}: not a PNG or JPEG image ({first_line(error)})") from None
-        if max(image.size) > self.limits.max_side:
-            image.close()
-            raise VideoUnreadable(f"{self._name(index)}: {image.size[0]}x{image.size[1]} pixels (limit "
-                                  f"{self.limits.max_side} a side; SLRBENCH_VIDEO_MAX_SIDE raises it)")
-        return image
+
+def open_image(data: bytes, name: str, limits: VideoLimits) -> Any:
+    """A PNG or JPEG image, opened (header read, pixels not decoded yet) and its size checked."""
+    from PIL import Image
+
+    try:
+        image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
+    except Image.DecompressionBombError as error:  # Pillow's own limit, checked before ours can be
+        raise VideoUnreadable(f"{name}: {first_line(error)}") from None
+    except (OSError, ValueError, SyntaxError) as error:
+        raise VideoUnreadable(f"{name}: not a PNG or JPEG image ({first_line(error)})") from None
+    if max(image.size) > limits.max_side:
+        image.close()
+        raise VideoUnreadable(f"{name}: {image.size[0]}x{image.size[1]} pixels (limit {limits.max_side} a side; "
+                              "SLRBENCH_VIDEO_MAX_SIDE raises it)")
+    return image
+
+
+def image_pixels(image: Any, name: str) -> np.ndarray:
+    """(H, W, 3) uint8 RGB of an opened image (RGB images as decoded: no conversion pass)."""
+    try:
+        if image.mode == "RGB":
+            image.load()
+            return np.asarray(image)
+        return np.asarray(image.convert("RGB"))
+    except (OSError, ValueError, SyntaxError) as error:
+        raise VideoUnreadable(f"{name}: {first_line(error)}") from None
 
 
 def _check_decoded(name: str, count: int, size: tuple[int, int], limits: VideoLimits) -> None:

@@ -17,7 +17,8 @@ from slrbench.builtins.datasets import StandardDatasetConfig
 from slrbench.data.bundle import ARCHIVES, SPLIT_PICKLES, WORD_VECTORS, BundleReader, BundleSubset, find_archive
 from slrbench.data.keypoints import VIDEO_FRAME, takes_declared_frame
 from slrbench.data.decoding import VideoUnreadable
-from slrbench.data.zip_media import archive_index, video_present
+from slrbench.data.zip_archive import archive_index
+from slrbench.data.zip_media import video_present
 from slrbench.errors import UsageError
 from slrbench.interfaces import MANIFEST_COLUMNS, BenchmarkInfo, DatasetBase
 
