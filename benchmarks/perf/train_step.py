@@ -24,6 +24,7 @@ configuration has its own process (peak memory: max_memory_allocated).
 
     python benchmarks/perf/train_step.py --device cpu      # batch 1, fp32 (about 8 minutes on 2 quiet cores)
     python benchmarks/perf/train_step.py --device cuda [--compile] [--channels-last]  # batch 8, 16; fp32, bf16
+    python benchmarks/perf/train_step.py --device cuda --batch 32 --precision bf16 --checkpointing
 """
 from __future__ import annotations
 
@@ -66,10 +67,12 @@ class Config:
     precision: str = "fp32"  # or "bf16" (autocast)
     compile: bool = False
     channels_last: bool = False
+    checkpointing: bool = False  # recompute each S3D block in backward
 
     @property
     def label(self) -> str:
-        return self.variant + (" +compile" if self.compile else "") + (" +ch.last" if self.channels_last else "")
+        extras = ((" +compile", self.compile), (" +ch.last", self.channels_last), (" +ckpt", self.checkpointing))
+        return self.variant + "".join(name for name, chosen in extras if chosen)
 
 
 class PartTimer:
@@ -135,8 +138,9 @@ def build_training(args: argparse.Namespace, config: Config, device: torch.devic
     smoother = registry.build("smoothers", "lang", {}, SmootherContext(args.classes, glosses, vectors))
     context = BackboneContext(num_keypoints=63, num_frames=args.frames, video_size=args.video_size,
                               heatmap_size=args.video_size // 2)
-    backbone = registry.build("backbones", "vknet", {"width": args.width, "channels_last": config.channels_last},
-                              context)
+    options = {"width": args.width, "channels_last": config.channels_last,
+               "gradient_checkpointing": config.checkpointing}
+    backbone = registry.build("backbones", "vknet", options, context)
     mixup = registry.build("mixups", "sign", {}, MixupContext(args.classes, vectors, backbone.input_blends({})))
     branch = mixup.auxiliary_branch(dict(backbone.feature_dims), backbone.feature_groups())
     model = SignModel(backbone, args.classes, branch).to(device)
@@ -268,6 +272,8 @@ def run_all(args: argparse.Namespace) -> list[tuple[Config, dict]]:
         configs += [Config("slrbench", b, p, compile=True) for b in args.batch for p in args.precision if args.compile]
         configs += [Config("slrbench", b, p, channels_last=True) for b in args.batch for p in args.precision
                     if args.channels_last]
+        configs += [Config("slrbench", b, p, checkpointing=True) for b in args.batch for p in args.precision
+                    if args.checkpointing]
         return [(config, child(args, [config])[0]) for config in configs]
     results = []
     for b in args.batch:  # slrbench's first: its peak memory is read in the timing process
@@ -310,6 +316,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
                         "on cpu, fp32 bf16 on cuda (the reference's step is fp32)")
     parser.add_argument("--compile", action="store_true", help="cuda: also slrbench's step with torch.compile")
     parser.add_argument("--channels-last", action="store_true", help="cuda: also with channels_last_3d")
+    parser.add_argument("--checkpointing", action="store_true", help="cuda: also with gradient checkpointing "
+                        "(e.g. --batch 32: the reference's batch-norm batch on one GPU)")
     parser.add_argument("--steps", type=int, help="measured steps (default: 2 on cpu, 10 on cuda)")
     parser.add_argument("--warmup", type=int, help="steps before measuring (default: 1 on cpu, 3 on cuda)")
     parser.add_argument("--threads", type=int, default=os.cpu_count())

@@ -180,7 +180,7 @@ class ColourJitter:
         synchronisation) and applied in one pass, clamped once at the end (torchvision clamps after
         each step)."""
         device = video.device
-        grey = torch.tensor([0.299, 0.587, 0.114], dtype=torch.float64, device=device)
+        grey = torch.tensor([0.299, 0.587, 0.114], dtype=torch.float64).to(device, non_blocking=True)  # no GPU wait
         mean_rgb = video.mean(dim=(1, 2, 3)).double()
         matrix = torch.eye(3, dtype=torch.float64, device=device)
         bias = torch.zeros(3, dtype=torch.float64, device=device)

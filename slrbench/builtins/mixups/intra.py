@@ -40,7 +40,7 @@ class IntraMixup(MixupBase):
         # λ from numpy, seeded by the torch generator, so one generator state fixes the whole draw
         seed = int(torch.randint(0, 2**62, (), generator=generator).item())
         lam = float(np.random.default_rng(seed).beta(self.config.alpha, self.config.alpha))
-        order = torch.randperm(labels.shape[0], generator=generator).to(labels.device)
+        order = torch.randperm(labels.shape[0], generator=generator).to(labels.device, non_blocking=True)  # no GPU wait
         mixed = {}
         for name, tensor in inputs.items():
             kind = self.blend_kind(name)
