@@ -155,8 +155,12 @@ class RunPlan(BaseModel):
         return [(ALWAYS_ON_LOGGER, None), *((choice.name, choice.options) for choice in self.loggers)]
 
     def record(self) -> dict[str, Any]:
-        """The plan as config.json records it (plain JSON)."""
-        return self.model_dump(mode="json", exclude=None if self.loggers else {"loggers"})
+        """The plan as config.json records it (plain JSON); loggers and data_word_vectors only when
+        used, so the format of runs that use neither is unchanged."""
+        exclude: dict[str, Any] = {} if self.loggers else {"loggers": True}
+        if not self.settings.data_word_vectors:
+            exclude["settings"] = {"data_word_vectors": True}
+        return self.model_dump(mode="json", exclude=exclude or None)
 
     @classmethod
     def read(cls, document: Mapping[str, Any], registry: Registry, source: str) -> "RunPlan":
