@@ -3,7 +3,9 @@ an atomic checkpoint per epoch, best-on-val selection, exact resume and DDP.
 
 One optimizer step = one global batch: each process runs `accumulation` micro-batches
 (`slrbench.training.batching`). After every step the auxiliary branch folds FC2 into FC1 (Eq. 6).
-The run loggers get every step's loss parts and every epoch's history row (`RunLoggers`).
+The run loggers get every step's loss parts and every epoch's history row (`RunLoggers`). A step's
+work is `slrbench.training.step.forward_losses`; nothing inside it waits for the device: its measures
+are summed there and read one micro-batch late, once the next micro-batch is queued.
 """
 from __future__ import annotations
 
@@ -122,7 +124,7 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         replay = None  # the last readable micro-batch, stands in (with weight 0) for an unreadable one
         for index, batch in enumerate(self.data.train_batches(batches, epoch)):
-            weight, values = 1.0, None
+            weight = 1.0
             if not batch["sample_id"]:  # every sample unreadable: keep this process in step with the others
                 if replay is None and self.world.distributed:
                     raise SlrbenchError(f"every sample of a micro-batch at the start of epoch {epoch + 1} was "
