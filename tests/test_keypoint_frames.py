@@ -54,7 +54,7 @@ def row_of(dataset, sample_id: str = "69241") -> dict:
 
 def keypoints_out(row: dict, settings: LoaderSettings = SMALL, train: bool = True, seed: int = 3):
     source = FileClipReader().open(row, "video" in settings.inputs, True)
-    return load_sample(source, settings, train, 1, np.random.default_rng(seed))[0]["keypoints"]
+    return load_sample(source, settings, train, 1, np.random.default_rng(seed))["views"][0]["keypoints"]
 
 
 def test_frames_parse_and_rescale_half_pixel_aligned():
