@@ -179,7 +179,10 @@ def _stored_choice(registry: Registry | None, kind: str, choice: Any, prefix: st
         if registry is None:
             raise ValueError("stored plugin options are read with RunPlan.read(document, registry)")
         config = registry.get(kind, choice["name"]).spec.config
-        choice = {**choice, "options": validate_options(config, dict(choice.get("options", {})), prefix)}
+        options = choice.get("options", {})
+        if not isinstance(options, Mapping):
+            raise OptionsError([f"{prefix}.options: must be a table of options, got {options!r}"])
+        choice = {**choice, "options": validate_options(config, dict(options), prefix)}
     return choice
 
 
