@@ -18,9 +18,9 @@ from slrbench.evaluation.rundir import read_json
 from slrbench.inputs import loader_streams, stream_table
 from slrbench.registry import Registry
 from slrbench.runconfig import RunPlan
-from slrbench.training.build import BackboneInputs, InferenceParts, _build_backbone
-from slrbench.training.checkpoints import complete_checkpoint, load_weights_strictly
-from slrbench.training.eval_run import without_start_weights
+from slrbench.training.build import BackboneInputs, InferenceParts, build_backbone
+from slrbench.training.checkpoints import load_weights_strictly
+from slrbench.training.eval_run import recorded_plan, trained_weights
 from slrbench.training.model import SignModel
 
 
@@ -58,14 +58,12 @@ def load_predictor(registry: Registry, run_dir: Path, device: torch.device) -> P
     recorded = read_json(run_dir / "config.json", expect=dict)
     if not isinstance(recorded.get("plan"), dict):
         raise UsageError(f"{run_dir / 'config.json'}: no 'plan' object; is {run_dir} a slrbench run directory?")
-    stored = without_start_weights(recorded["plan"])
-    stored.pop("loggers", None)  # predicting logs nothing
-    plan = RunPlan.read(stored, registry, str(run_dir / "config.json"))
-    weights = complete_checkpoint(run_dir / "best") or complete_checkpoint(run_dir / "checkpoint")
+    plan = recorded_plan(registry, run_dir, recorded["plan"])
+    weights = trained_weights(run_dir)
     if weights is None:
         raise UsageError(f"{run_dir} has no complete checkpoint (best/ or checkpoint/) to predict with")
     names = _class_names(run_dir, recorded.get("num_classes"))
-    backbone, inputs = _build_backbone(registry, plan)
+    backbone, inputs = build_backbone(registry, plan)
     model = SignModel(backbone, len(names))
     load_weights_strictly(model, weights)
     model.to(device).eval()

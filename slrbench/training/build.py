@@ -81,7 +81,7 @@ class BackboneInputs:
     geometry: ClipGeometry
 
 
-def _build_backbone(registry: Registry, plan: RunPlan) -> tuple[torch.nn.Module, BackboneInputs]:
+def build_backbone(registry: Registry, plan: RunPlan) -> tuple[torch.nn.Module, BackboneInputs]:
     """The backbone and its declared inputs; a consumed stream its PluginSpec does not declare, or a
     feature group the core does not know, is an error before anything trains."""
     settings = plan.settings
@@ -118,7 +118,7 @@ def check_blending(registry: Registry, plan: RunPlan, input_blends: dict[str, st
 def build_inference_parts(registry: Registry, plan: RunPlan) -> InferenceParts:
     """The dataset, the backbone and FC1: nothing that only the training loss uses."""
     benchmark = open_benchmark(registry, plan.settings.benchmark, plan.settings.data_root, plan.options("dataset"))
-    backbone, inputs = _build_backbone(registry, plan)
+    backbone, inputs = build_backbone(registry, plan)
     model = SignModel(backbone, benchmark.info.num_classes)
     return InferenceParts(plan, benchmark.info.num_classes, benchmark.class_names(), benchmark.manifest(),
                           benchmark.clip_reader(), model, inputs)
@@ -134,7 +134,7 @@ def build_parts(registry: Registry, plan: RunPlan, cache_dir: Path | None = None
     vectors = None if embeddings is None else embeddings.vectors
     smoother = registry.build("smoothers", settings.smoother, plan.options("smoother"), SmootherContext(
         num_classes, tuple(class_names) if class_names else None, vectors))
-    backbone, inputs = _build_backbone(registry, plan)
+    backbone, inputs = build_backbone(registry, plan)
     input_blends = backbone.input_blends(inputs.delivered)
     check_blending(registry, plan, input_blends)
     mixup = registry.build("mixups", settings.mixup, plan.options("mixup"),

@@ -21,17 +21,28 @@ from slrbench.training.evaluate import evaluate_split
 from slrbench.training.run import RunOutcome
 
 
+def recorded_plan(registry: Registry, run_dir: Path, stored: dict) -> RunPlan:
+    """config.json's plan, to rebuild the trained model: no start weights (the run's own replace
+    them) and no loggers (evaluating logs nothing: a logger uninstalled since is not needed)."""
+    stored = without_start_weights(stored)
+    stored.pop("loggers", None)
+    return RunPlan.read(stored, registry, str(run_dir / "config.json"))
+
+
+def trained_weights(run_dir: Path) -> Path | None:
+    """The run's best weights, else its last checkpoint; None when it has neither complete."""
+    return complete_checkpoint(run_dir / "best") or complete_checkpoint(run_dir / "checkpoint")
+
+
 def evaluate_run(registry: Registry, run_dir: Path, crops: int, heads: list[str] | None,
                  device_choice: str = "auto") -> RunOutcome:
     """Re-evaluate a finished run's best weights (its last checkpoint when it has none)."""
-    stored = without_start_weights(read_json(run_dir / "config.json").get("plan", {}))
-    stored.pop("loggers", None)  # evaluation logs nothing: a logger uninstalled since is not needed
-    plan = RunPlan.read(stored, registry, str(run_dir / "config.json"))
+    plan = recorded_plan(registry, run_dir, read_json(run_dir / "config.json").get("plan", {}))
     settings = plan.settings.model_copy(update={"crops": crops, "heads": heads or plan.settings.heads,
                                                 "device": device_choice})
     plan = plan.model_copy(update={"settings": settings})
     device = resolve_device(device_choice)
-    weights = complete_checkpoint(run_dir / "best") or complete_checkpoint(run_dir / "checkpoint")
+    weights = trained_weights(run_dir)
     if weights is None:
         raise UsageError(f"{run_dir} has no complete checkpoint to evaluate")
     parts = build_inference_parts(registry, plan)
