@@ -123,6 +123,18 @@ def test_lsa64_signer_independent_and_signer_dependent_splits(tmp_path):
     assert (row["label"], row["gloss"]) == (7, names[7])
 
 
+def test_lsa64_spanish_glosses_with_class_names_es(tmp_path):
+    root = write_lsa64(tmp_path / "lsa64")
+    dataset = build("lsa64", root, {"class_names": "es"})
+    names = dataset.class_names("lsa64")
+    assert len(names) == len(set(names)) == 64
+    assert (names[0], names[1], names[7], names[17], names[63]) == (
+        "Opaco", "Rojo", "Rojo (seña 8)", "Espumadera", "Encontrar")
+    table = dataset.manifest("lsa64").set_index("sample_id")
+    assert table.loc["002_001_001", "gloss"] == "Rojo" and table.loc["008_001_001", "gloss"] == "Rojo (seña 8)"
+    assert build("lsa64", root).class_names("lsa64")[0] == "Opaque"  # default: English, as before
+
+
 def test_lsa64_names_outside_the_scheme_are_refused(tmp_path):
     root = write_lsa64(tmp_path / "lsa64", signs=(1,), signers=1, repetitions=1)
     (root / "all" / "065_001_001.mp4").write_bytes((root / "all" / "001_001_001.mp4").read_bytes())

@@ -4,7 +4,9 @@ x 5 repetitions, in --data-root or its `all/` or `videos/` folder. There are no 
 the name is the label. The authors publish no split, so two are offered (docs/data.md):
 `lsa64`, signer-independent (signers 1-8 train, 9 val, 10 test, the split OpenHands uses), and
 `lsa64-signer-dependent` (repetitions 1-4 train, 5 test: a fixed 80/20 split, the proportion
-of the paper's random splits). Class names: the English sign names of the authors' dataset page."""
+of the paper's random splits). Class names: the English sign names of the authors' dataset page
+(default: the language-aware parts' default embedders are English), or the authors' Spanish
+glosses with `-o dataset.class_names=es` (then use a Spanish or multilingual embedder)."""
 from __future__ import annotations
 
 import re
@@ -30,6 +32,20 @@ SIGN_NAMES = (
     "Barbecue", "Candy", "Chewing-gum", "Spaghetti", "Yogurt", "Accept", "Thanks", "Shut down", "Appear",
     "To land", "Catch", "Help", "Dance", "Bathe", "Buy", "Copy", "Run", "Realize", "Give", "Find",
 )
+# The same signs as the authors' page names them in Spanish, in the same order (sign 1..64). The
+# page could not be fetched while this was written: the words are the page's list as quoted in
+# issue 20, checked one by one against the English names above (each is its translation).
+# Sign 8 is told apart from sign 2 (both "Rojo") as in English.
+SPANISH_SIGN_NAMES = (
+    "Opaco", "Rojo", "Verde", "Amarillo", "Brillante", "Celeste", "Colores", "Rojo (seña 8)", "Mujer", "Enemigo",
+    "Hijo", "Hombre", "Lejos", "Cajón", "Nacer", "Aprender", "Llamar", "Espumadera", "Amargo", "Leche dulce",
+    "Leche", "Agua", "Comida", "Argentina", "Uruguay", "País", "Apellido", "Dónde", "Burla", "Cumpleaños",
+    "Desayuno", "Foto", "Hambre", "Mapa", "Moneda", "Música", "Nave", "Ninguno", "Nombre", "Paciencia", "Perfume",
+    "Sordo", "Trampa", "Arroz", "Asado", "Caramelo", "Chicle", "Fideos", "Yogur", "Aceptar", "Agradecer", "Apagar",
+    "Aparecer", "Aterrizar", "Atrapar", "Ayudar", "Bailar", "Bañarse", "Comprar", "Copiar", "Correr", "Darse cuenta",
+    "Dar", "Encontrar",
+)
+NAMES_BY_LANGUAGE = {"en": SIGN_NAMES, "es": SPANISH_SIGN_NAMES}
 
 
 def video_folder(root: Path) -> Path:
@@ -41,8 +57,9 @@ def video_folder(root: Path) -> Path:
                      f"{root / 'videos'}; unpack the raw or cut archive there (see docs/data.md)")
 
 
-def read_lsa64(root: Path) -> list[Sample]:
-    """One sample per video; a name outside the scheme or the dataset's ranges is one line each."""
+def read_lsa64(root: Path, names: tuple[str, ...] = SIGN_NAMES) -> list[Sample]:
+    """One sample per video, its gloss from `names`; a name outside the scheme or the dataset's
+    ranges is one line each."""
     folder = video_folder(root)
     keypoints = KeypointFinder(root, "lsa64")
     problems = Problems()
@@ -57,7 +74,7 @@ def read_lsa64(root: Path) -> list[Sample]:
             problems.add(path, "", f"sign 1..{LSA64_CLASSES}, signer 1..{SIGNERS} and repetition 1..{REPETITIONS} "
                          f"expected (got {sign}, {signer}, {repetition})")
             continue
-        samples.append(sample_row(path.stem, "", sign - 1, SIGN_NAMES[sign - 1], path,
+        samples.append(sample_row(path.stem, "", sign - 1, names[sign - 1], path,
                                   keypoints.reference(path.stem), signer=signer, repetition=repetition))
     problems.raise_if_any()
     return samples
@@ -69,7 +86,8 @@ class Lsa64Dataset(SignerSplitDataset):
     declared = {"lsa64": LSA64_CLASSES, "lsa64-signer-dependent": LSA64_CLASSES}
 
     def read(self) -> tuple[list[Sample], Optional[list[str]]]:
-        return read_lsa64(self.root), list(SIGN_NAMES)
+        names = NAMES_BY_LANGUAGE[self.config.class_names]
+        return read_lsa64(self.root, names), list(names)
 
     def split_of(self, benchmark: str, sample: Sample) -> Optional[str]:
         if benchmark == "lsa64":

@@ -33,6 +33,9 @@ class AutslConfig(PluginConfig):
 
 
 class Lsa64Config(PluginConfig):
+    class_names: Literal["en", "es"] = Field(
+        "en", description="class names: the authors' English sign names (en) or their Spanish glosses (es; "
+                          "then use a Spanish or multilingual embedder)")
     keypoints_frame: Optional[str] = KEYPOINTS_FRAME
 
 
