@@ -168,6 +168,11 @@ def test_binary_toml_and_glosses_files_and_bad_outputs_are_one_line(tmp_path):
     assert_one_error_line(invoke("smooth", "--glosses-file", str(tmp_path)), "is a folder")
     assert_one_error_line(invoke("similarity", "cold", "winter", "--out", str(tmp_path)), "is a folder")
     assert_one_error_line(invoke("similarity", "cold", "--cache-dir", str(binary)), "is a file")
+    words = tmp_path / "words.txt"
+    words.write_text("cold\nhot\n")
+    for command in (("similarity", "cold"), ("smooth", "--glosses-file", str(words))):  # a path below a file
+        assert_one_error_line(invoke(*command, "--cache-dir", str(binary / "cache")), "bin.toml is a file, not a folder")
+    assert_one_error_line(invoke("similarity", "cold", "--out", str(binary / "m.csv")), "bin.toml is a file, not a folder")
     assert_one_error_line(invoke("similarity", "cold", "--plot", str(tmp_path / "out.txt")), "--plot")
     assert not (tmp_path / "out.txt").exists()
 

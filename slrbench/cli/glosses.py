@@ -37,6 +37,9 @@ def check_output_file(path: Path | None, option: str, suffixes: tuple[str, ...] 
     if path.is_dir():
         raise UsageError(f"{option} {path} is a folder; give a file name")
     if not path.parent.is_dir():
+        above = _file_above(path)
+        if above is not None:
+            raise UsageError(f"{option} {path}: {above} is a file, not a folder")
         raise UsageError(f"{option} {path}: the folder {path.parent} does not exist")
     if suffixes and path.suffix.lower() not in suffixes:
         raise UsageError(f"{option} {path}: use one of {', '.join(suffixes)}")
@@ -45,6 +48,17 @@ def check_output_file(path: Path | None, option: str, suffixes: tuple[str, ...] 
 def check_cache_dir(path: Path | None) -> None:
     if path is not None and path.exists() and not path.is_dir():
         raise UsageError(f"--cache-dir {path} is a file; give a folder for the vector cache")
+    above = _file_above(path) if path is not None else None
+    if above is not None:
+        raise UsageError(f"--cache-dir {path}: {above} is a file, not a folder; give a folder for the vector cache")
+
+
+def _file_above(path: Path) -> Path | None:
+    """The first folder on `path`'s way that exists as something other than a folder (None: none)."""
+    for parent in path.parents:
+        if parent.exists():
+            return None if parent.is_dir() else parent
+    return None
 
 
 def benchmark_glosses(registry: Registry, benchmark: str, data_root: Path | None, options: dict[str, Any]) -> list[str]:
