@@ -23,11 +23,16 @@ def check(
     sample: Annotated[Optional[int], typer.Option(min=1, help="check N samples per split, drawn at random with "
                                                   "a fixed seed (default: every sample)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    show_worst: Annotated[Optional[int], typer.Option(min=1, help="rank the keypoint tracks (missing hands, points "
+                                                      "outside the frame, few confident points) and draw the N "
+                                                      "worst as `slrbench show` does")] = None,
+    show_dir: Annotated[Optional[Path], typer.Option(help="folder for --show-worst's drawings (default: "
+                                                     "./data-check-worst/BENCHMARK; never in the data root)")] = None,
 ) -> None:
     """Per split: annotated and checked samples, usable ones, present and missing videos, present keypoints,
     unreadable files (each sample's whole window is decoded, its keypoints loaded and validated), keypoint
     tracks of another length than their video, and keypoints far outside the frame. Exits 2 when a split
-    has samples but none usable."""
+    has samples but none usable. --show-worst N also draws the N samples whose keypoints look most broken."""
     with reporting_errors():
         from slrbench.config import parse_assignments
         from slrbench.data.check import check_benchmark
@@ -39,16 +44,28 @@ def check(
             raise UsageError(f"data check takes dataset options only (got {', '.join(sorted(stray))})")
         if data_root is not None and not data_root.is_dir():
             raise UsageError(f"--data-root {data_root} is not a folder")
+        if show_dir is not None and show_worst is None:
+            raise UsageError("--show-dir needs --show-worst N")
+        folder = None
+        if show_worst is not None:
+            from slrbench.show.worst import show_folder
+
+            folder = show_folder(show_dir, benchmark, data_root)
         if as_json:
-            report = check_benchmark(default_registry(), benchmark, data_root, options.get("dataset"), sample=sample)
+            report = check_benchmark(default_registry(), benchmark, data_root, options.get("dataset"), sample=sample,
+                                     worst=show_worst)
         else:
             with console.status(f"checking {benchmark}"):
                 report = check_benchmark(default_registry(), benchmark, data_root, options.get("dataset"),
-                                         sample=sample)
+                                         sample=sample, worst=show_worst)
+        if folder is not None:
+            _draw_worst(report, benchmark, data_root, options.get("dataset"), folder, as_json)
     if as_json:
         print_json(report)
     else:
         _print_report(report)
+        if folder is not None:
+            _print_worst(report)
     if report["unusable_splits"]:
         with reporting_errors():
             raise UsageError(f"no usable sample in split(s) {', '.join(report['unusable_splits'])}: every one "
@@ -83,3 +100,42 @@ def _print_report(report: dict) -> None:
         console.print(f"  unreadable: {problem['reason']}", highlight=False, soft_wrap=True)
     if len(report["problems"]) > SHOWN_PROBLEMS:
         console.print(f"  ... and {len(report['problems']) - SHOWN_PROBLEMS} more (see --json)", highlight=False)
+
+
+def _draw_worst(report: dict, benchmark: str, data_root: Optional[Path], options: Optional[dict], folder: Path,
+                quiet: bool) -> None:
+    """Draw the report's worst samples into `folder`; each row of `worst_keypoints` gets its files."""
+    from slrbench.data.benchmark import open_benchmark
+    from slrbench.registry import default_registry
+    from slrbench.show.worst import render_worst
+
+    opened = open_benchmark(default_registry(), benchmark, data_root, options)
+    if quiet:
+        drawn = render_worst(opened, report["worst_keypoints"], folder)
+    else:
+        with console.status(f"drawing the {len(report['worst_keypoints'])} worst keypoint tracks"):
+            drawn = render_worst(opened, report["worst_keypoints"], folder)
+    for quality, entry in zip(report["worst_keypoints"], drawn):
+        quality.update({key: entry[key] for key in ("video", "sheet", "not_drawn")})
+    report["show_dir"] = str(folder)
+
+
+def _print_worst(report: dict) -> None:
+    from rich.table import Table
+
+    worst = report["worst_keypoints"]
+    console.print(f"\n[bold]{len(worst)} worst keypoint track(s)[/] (badness 0 = clean .. 1; docs/data.md), "
+                  f"drawn into {escape(report['show_dir'])}", highlight=False, soft_wrap=True)
+    table = Table(box=None, pad_edge=False, padding=(0, 1))
+    for column in ("#", "sample", "badness", "reasons", "drawn"):
+        table.add_column(column, justify="right" if column in ("#", "badness") else "left")
+    for rank, quality in enumerate(worst, start=1):
+        drawn = Path(quality["sheet"]).name if quality["sheet"] else f"not drawn: {quality['not_drawn']}"
+        table.add_row(str(rank), escape(quality["sample_id"]), f"{quality['badness']:.2f}",
+                      escape("; ".join(quality["reasons"]) or "-"), escape(drawn))
+    console.print(table)
+    missing = report["without_keypoints"]
+    if missing:
+        shown = ", ".join(missing[:SHOWN_PROBLEMS]) + (", ..." if len(missing) > SHOWN_PROBLEMS else "")
+        console.print(f"  {len(missing)} checked sample(s) have no readable keypoints (listed, not drawn): "
+                      f"{escape(shown)}", highlight=False, soft_wrap=True)

@@ -7,7 +7,10 @@ every frame of [start, end), does not decode; a keypoint entry that does not loa
 and no unreadable one), keypoint tracks of another length than their video, and the samples
 whose keypoints lie far outside the frame: their coordinates are in another frame than the
 dataset declares (`outside_frame`). `unusable_splits` lists the splits with samples but none
-usable (the command then exits 2). Nothing is written anywhere, least of all into the data root.
+usable (the command then exits 2). With `worst=N` the report also ranks the checked samples'
+keypoint tracks by how broken they look (`slrbench.data.keypoint_quality`): `worst_keypoints`,
+the N worst, and `without_keypoints`, the checked samples with no readable track. Nothing is
+written anywhere, least of all into the data root (`--show-worst` draws into its own folder).
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import numpy as np
 
 from slrbench.data.benchmark import open_benchmark
 from slrbench.data.decoding import VideoUnreadable, quiet_native_stderr
+from slrbench.data.keypoint_quality import KeypointQuality, keypoint_quality, worst_tracks
 from slrbench.data.keypoints import KeypointsUnavailable, KeypointTrack, format_frame, rescale_keypoints
 from slrbench.data.sources import FileClipReader, read_row_keypoints
 from slrbench.interfaces import SPLITS
@@ -35,16 +39,17 @@ DECODE_CHUNK = 32  # frames decoded at once: bounded memory for long, large vide
 def check_benchmark(registry: Registry, benchmark: str, data_root: Optional[Path],
                     options: Optional[dict[str, Any]] = None,
                     progress: Optional[Callable[[int, int], None]] = None,
-                    sample: Optional[int] = None) -> dict[str, Any]:
+                    sample: Optional[int] = None, worst: Optional[int] = None) -> dict[str, Any]:
     """The report of `data check` (docs/data.md). `sample`: check that many samples per split, drawn
-    at random with a fixed seed (default: every sample)."""
+    at random with a fixed seed (default: every sample); `worst`: rank the keypoint tracks and report
+    that many of the worst."""
     opened = open_benchmark(registry, benchmark, data_root, options)
     table = opened.manifest()
     embedded = opened.clip_reader()
     splits = {split: {"annotated": 0, "checked": 0, "usable": 0, "videos_present": 0, "videos_missing": 0,
                       "keypoints_present": 0, "unreadable": 0, "keypoints_outside_frame": 0,
                       "keypoints_length_mismatch": 0} for split in SPLITS}
-    findings = Findings()
+    findings = Findings(score_keypoints=worst is not None)
     rows = table.to_dict("records")
     for row in rows:
         splits[row["split"]]["annotated"] += 1
@@ -57,16 +62,24 @@ def check_benchmark(registry: Registry, benchmark: str, data_root: Optional[Path
                 counts["videos_present"] += embedded.video_present(row)
                 counts["keypoints_present"] += embedded.keypoints_present(row)
                 counts["usable"] += 1
+                if findings.score_keypoints:
+                    clip = embedded.open(row, False, True)
+                    findings.score(row, clip.keypoints(), clip.frame_size())
             else:
                 _check_row(row, counts, findings)
             if progress is not None:
                 progress(number + 1, len(chosen))
     warnings = opened.warnings() + findings.warnings()
+    ranked: dict[str, Any] = {}
+    if worst is not None:
+        ranked = {"worst_keypoints": [quality.as_dict() for quality in worst_tracks(findings.qualities, worst)],
+                  "without_keypoints": findings.without_keypoints}
     return {
         "benchmark": benchmark, "dataset": opened.dataset_name, "layout": opened.dataset.data_layout(),
         "num_classes": opened.info.num_classes, "splits": splits,
         "warnings": warnings, "problems": findings.problems,
         "unusable_splits": [split for split, counts in splits.items() if counts["checked"] and not counts["usable"]],
+        **ranked,
     }
 
 
@@ -86,13 +99,25 @@ def _sampled(rows: list[dict[str, Any]], sample: Optional[int]) -> list[dict[str
 class Findings:
     """Problems (one per unreadable file) and the samples behind each warning."""
 
-    def __init__(self) -> None:
+    def __init__(self, score_keypoints: bool = False) -> None:
+        self.score_keypoints = score_keypoints  # rank the tracks (`worst`): one small record per sample
+        self.qualities: list[KeypointQuality] = []
+        self.without_keypoints: list[str] = []  # checked samples with no readable keypoint track
         self.problems: list[dict[str, str]] = []
         self.outside: list[str] = []  # one line per sample whose keypoints lie outside the frame
         self.mismatched: list[str] = []  # samples whose keypoint track and video differ in length
 
     def unreadable(self, row: dict[str, Any], file: Any, reason: str) -> None:
         self.problems.append({"sample_id": str(row["sample_id"]), "file": str(file), "reason": reason})
+
+    def score(self, row: dict[str, Any], track: Optional[KeypointTrack], video_size: Optional[tuple[int, int]]) -> None:
+        if not self.score_keypoints:
+            return
+        if track is None:
+            self.without_keypoints.append(str(row["sample_id"]))
+            return
+        values, frame = track_in_frame(track, video_size)
+        self.qualities.append(keypoint_quality(str(row["sample_id"]), values, frame))
 
     def warnings(self) -> list[str]:
         lines = []
@@ -124,6 +149,7 @@ def _check_row(row: dict[str, Any], counts: dict[str, int], findings: Findings) 
             readable = True
     else:
         counts["videos_missing"] += 1
+    track = None
     if files.keypoints_present(row):
         counts["keypoints_present"] += 1
         track, reason = _read_track(row)
@@ -140,6 +166,7 @@ def _check_row(row: dict[str, Any], counts: dict[str, int], findings: Findings) 
             if finding:
                 counts["keypoints_outside_frame"] += 1
                 findings.outside.append(f"sample {row['sample_id']}: {finding}")
+    findings.score(row, track, video_size)
     counts["unreadable"] += broken
     counts["usable"] += readable and not broken
 
@@ -179,10 +206,9 @@ def outside_frame(track: KeypointTrack, video_size: Optional[tuple[int, int]]) -
     """Why a track's keypoints lie outside the frame (the rule above), or None. The frame is the
     decoded video's when there is one (the declared frame rescaled to it, as the loader does), else
     the declared frame; keypoints in the pixels of a missing video cannot be checked."""
-    frame = video_size or track.frame_size
+    values, frame = track_in_frame(track, video_size)
     if frame is None:
         return None
-    values = track.values if track.frame_size is None else rescale_keypoints(track.values, track.frame_size, frame)
     confident = values[values[..., 2] > OUTSIDE_SCORE]  # (n, 3)
     if len(confident) == 0:
         return None
@@ -198,3 +224,13 @@ def outside_frame(track: KeypointTrack, video_size: Optional[tuple[int, int]]) -
     frame_text = format_frame(track.frame_size) if track.frame_size is not None else "the video's pixels"
     return (f"{beyond.mean():.0%} of its confident points lie outside {where} (declared frame: {frame_text}; "
             f"the points span {reach})")
+
+
+def track_in_frame(track: KeypointTrack, video_size: Optional[tuple[int, int]]) -> tuple[np.ndarray,
+                                                                                       Optional[tuple[int, int]]]:
+    """(T, 63, 3) in the frame they are checked in, and that frame: the decoded video's (the declared
+    frame rescaled to it, as the loader does), else the declared one, else None (unknown)."""
+    frame = video_size or track.frame_size
+    if frame is None or track.frame_size is None:
+        return track.values, frame
+    return rescale_keypoints(track.values, track.frame_size, frame), frame
