@@ -76,8 +76,10 @@ class StagedPlan:
 
 
 def run_finished(run_dir: Path) -> bool:
-    """A run that was evaluated (metrics.json), or an imported checkpoint (import_report.json)."""
-    return (run_dir / "metrics.json").is_file() or (run_dir / "import_report.json").is_file()
+    """A run that was evaluated (metrics.json), an imported checkpoint (import_report.json) or an
+    exported model (`slrbench export`'s manifest)."""
+    return ((run_dir / "metrics.json").is_file() or (run_dir / "import_report.json").is_file()
+            or (run_dir / "slrbench-export.json").is_file())  # an exported model (slrbench.exported.MANIFEST)
 
 
 def run_started(run_dir: Path) -> bool:

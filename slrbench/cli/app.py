@@ -7,6 +7,7 @@ from slrbench.cli.compare_cmd import compare
 from slrbench.cli.data_cmd import data_app
 from slrbench.cli.describe_cmd import describe
 from slrbench.cli.eval_cmd import evaluate
+from slrbench.cli.export_cmd import export
 from slrbench.cli.import_checkpoint_cmd import import_checkpoint
 from slrbench.cli.keypoints_cmd import keypoints_app
 from slrbench.cli.list_cmd import list_plugins
@@ -42,6 +43,7 @@ app.command("show")(show)
 app.command("similarity")(similarity)
 app.command("smooth")(smooth)
 app.command("import-checkpoint")(import_checkpoint)
+app.command("export")(export)
 app.add_typer(data_app, name="data")
 app.add_typer(keypoints_app, name="keypoints")
 

@@ -13,7 +13,8 @@ from slrbench.errors import UsageError
 
 
 def predict(
-    run_dir: Annotated[Path, typer.Argument(help="a run directory (`slrbench run`) or an imported checkpoint")],
+    run_dir: Annotated[Path, typer.Argument(help="a run directory (`slrbench run`), an imported checkpoint, an "
+                                            "exported model (`slrbench export`) or hf-hub:ORG/NAME")],
     videos: Annotated[list[Path], typer.Argument(help="video files to recognise")],
     top: Annotated[int, typer.Option("--top", min=1, help="glosses to show per video")] = 5,
     crops: Annotated[int, typer.Option(help="test views: 1 (central) or 3 (start, middle, end)")] = 1,
@@ -57,10 +58,13 @@ def predict(
         registry = default_registry()
         if extractor is not None:
             registry.get("extractors", extractor)  # an unknown name: one line, before any work
+        from slrbench.exported import resolve_model_source
+
+        run_dir = resolve_model_source(run_dir)
         predictor = load_predictor(registry, run_dir, resolve_device(device))
         cached = None
         if predictor.needs_keypoints and not keypoints:
-            name = extractor or run_extractor(predictor.plan.settings.data_root)
+            name = extractor or run_extractor(predictor.plan.settings.data_root, run_dir)
             cached = CachedExtractor(registry, name, options.get("extractor", {}), keypoint_cache_dir())
         windows = Windows(window, stride if stride is not None else window / 2) if window is not None else None
         answers = [predict_video(predictor, video, top, crops, keypoints=keypoints[i] if keypoints else None,

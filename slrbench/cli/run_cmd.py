@@ -48,8 +48,8 @@ def run(
     out: Annotated[Optional[Path], typer.Option(help="run directory")] = None,
     resume: Annotated[Optional[bool], typer.Option("--resume", help="continue the run in --out")] = None,
     init_from: Annotated[Optional[list[Path]], typer.Option(
-        "--init-from", help="start from an earlier run or imported checkpoint (repeatable): single streams -> "
-        "VKNet-64/32 -> VKNet, or another benchmark's model (all but its classifiers)")] = None,
+        "--init-from", help="start from an earlier run, imported checkpoint, exported model or hf-hub:ORG/NAME "
+        "(repeatable): single streams -> VKNet-64/32 -> VKNet, or another benchmark's model (all but its classifiers)")] = None,
     stage: Annotated[Optional[str], typer.Option(
         help="train one stage (a stages.NAME table) of the --config recipe, or 'all': every unfinished stage the "
         "run needs, then the run")] = None,
@@ -65,6 +65,10 @@ def run(
         "init_from": [str(path) for path in init_from] if init_from else None, "loggers": logger,
     }
     with reporting_errors():
+        if init_from:  # hf-hub:ORG/NAME: fetched now, used as the local folder it becomes
+            from slrbench.exported import resolve_model_source
+
+            flags["init_from"] = [str(resolve_model_source(path, "--init-from")) for path in init_from]
         if config is None and benchmark is None:
             from slrbench.recipes import DEMO
 

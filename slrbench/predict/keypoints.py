@@ -27,9 +27,15 @@ def keypoint_cache_dir() -> Path:
     return Path(root) / "keypoints"
 
 
-def run_extractor(data_root: Optional[Path]) -> str:
-    """The extractor that made the run's training keypoints (its data root's `keypoints extract`
-    record), else mediapipe: predictions are best on keypoints from the extractor the model saw."""
+def run_extractor(data_root: Optional[Path], model_dir: Optional[Path] = None) -> str:
+    """The extractor that made the run's training keypoints (an exported model's record, else its
+    data root's `keypoints extract` record), else mediapipe: predictions are best on keypoints from
+    the extractor the model saw."""
+    from slrbench.exported import recorded_extractor
+
+    recorded = recorded_extractor(model_dir) if model_dir is not None else None
+    if recorded is not None:
+        return recorded
     meta = data_root / EXTRACTOR_META if data_root is not None else None
     if meta is not None and meta.is_file():
         try:

@@ -11,11 +11,12 @@ from typing import Any
 
 from slrbench.errors import UsageError
 from slrbench.evaluation.rundir import read_json, write_evaluation
+from slrbench.exported import inference_weights_folder
 from slrbench.registry import Registry
 from slrbench.runconfig import RunPlan
 from slrbench.training.batching import BatchPlan
 from slrbench.training.build import build_inference_parts, make_loader, resolve_device
-from slrbench.training.checkpoints import complete_checkpoint, load_weights_strictly
+from slrbench.training.checkpoints import load_weights_strictly
 from slrbench.training.distributed import World
 from slrbench.training.evaluate import evaluate_split
 from slrbench.training.run import RunOutcome
@@ -30,16 +31,20 @@ def recorded_plan(registry: Registry, run_dir: Path, stored: dict) -> RunPlan:
 
 
 def trained_weights(run_dir: Path) -> Path | None:
-    """The run's best weights, else its last checkpoint; None when it has neither complete."""
-    return complete_checkpoint(run_dir / "best") or complete_checkpoint(run_dir / "checkpoint")
+    """The folder holding the model's weights: an exported model's own (its sha256 checked), else the
+    run's best weights, else its last checkpoint; None when it has none complete."""
+    return inference_weights_folder(run_dir)
 
 
 def evaluate_run(registry: Registry, run_dir: Path, crops: int, heads: list[str] | None,
-                 device_choice: str = "auto") -> RunOutcome:
-    """Re-evaluate a finished run's best weights (its last checkpoint when it has none)."""
+                 device_choice: str = "auto", out: Path | None = None, data_root: Path | None = None) -> RunOutcome:
+    """Re-evaluate a finished run's best weights (its last checkpoint when it has none), or an exported
+    model's; results go to `out`, by default RUN_DIR/eval-crops<N>[-heads]; `data_root` replaces the
+    recorded one (an exported model records none)."""
     plan = recorded_plan(registry, run_dir, read_json(run_dir / "config.json").get("plan", {}))
     settings = plan.settings.model_copy(update={"crops": crops, "heads": heads or plan.settings.heads,
-                                                "device": device_choice})
+                                                "device": device_choice,
+                                                **({"data_root": data_root} if data_root is not None else {})})
     plan = plan.model_copy(update={"settings": settings})
     device = resolve_device(device_choice)
     weights = trained_weights(run_dir)
@@ -52,7 +57,7 @@ def evaluate_run(registry: Registry, run_dir: Path, crops: int, heads: list[str]
     loader = make_loader(parts, "test", batch_size, views=crops, train=False, workers=settings.workers, device=device)
     result = evaluate_split(parts.model, loader, device, World(), parts.num_classes, settings.heads, crops,
                             batch_size, bf16=settings.precision == "bf16")
-    folder = run_dir / (f"eval-crops{crops}" + ("-" + "-".join(heads) if heads else ""))
+    folder = out or run_dir / (f"eval-crops{crops}" + ("-" + "-".join(heads) if heads else ""))
     write_evaluation(folder, result.metrics, result.sample_ids, result.labels, result.probabilities,
                      parts.class_names, {"split": "test", "crops": crops, "heads": result.heads,
                                          "skipped_samples": len(result.skipped)}, result.head_true_scores)

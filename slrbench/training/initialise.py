@@ -9,8 +9,9 @@ agree (a shape mismatch is an error before training); what no source holds stays
 initialised (e.g. the laterals a larger network adds). Class-dependent tensors (FC1
 `heads.classifiers.*`, FC2 `branch.fc2.*`) load only from a run on the same classes, so a model
 trained on another benchmark gives everything but its classifiers. Each source contributes its best
-weights (`best/`, the last checkpoint when it has none) and, for an imported reference checkpoint,
-its training-only FC2 and gloss mappers (`auxiliary.safetensors`).
+weights (`best/`, the last checkpoint when it has none; an exported model's model.safetensors, checked
+against its manifest's sha256) and, for an imported reference checkpoint, its training-only FC2 and
+gloss mappers (`auxiliary.safetensors`).
 """
 from __future__ import annotations
 
@@ -19,11 +20,11 @@ from pathlib import Path
 from typing import Any, Optional
 
 import torch
-from safetensors.torch import load_file
 
 from slrbench.errors import UsageError
 from slrbench.evaluation.rundir import read_json
-from slrbench.training.checkpoints import WEIGHTS, complete_checkpoint
+from slrbench.exported import inference_weights_folder
+from slrbench.training.checkpoints import WEIGHTS, read_weights
 
 CLASS_DEPENDENT = ("heads.classifiers.", "branch.fc2.")
 AUXILIARY = "auxiliary.safetensors"
@@ -65,13 +66,13 @@ def _group(key: str) -> str:
 
 def read_source(run_dir: Path) -> InitSource:
     """A finished run or an imported checkpoint: its weights and the classes they were trained on."""
-    folder = complete_checkpoint(run_dir / "best") or complete_checkpoint(run_dir / "checkpoint")
+    folder = inference_weights_folder(run_dir)  # an exported model's own file, checked against its sha256
     if folder is None:
         raise UsageError(f"--init-from {run_dir}: no finished run there (no best/{WEIGHTS}); train it first "
                          "or import a checkpoint with `slrbench import-checkpoint`")
-    weights = load_file(str(folder / WEIGHTS))
+    weights = read_weights(folder / WEIGHTS)
     if (run_dir / AUXILIARY).is_file():
-        weights.update(load_file(str(run_dir / AUXILIARY)))
+        weights.update(read_weights(run_dir / AUXILIARY))
     config = read_json(run_dir / "config.json")  # runs and imported checkpoints both write it
     plan = config.get("plan", {})
     benchmark = plan.get("settings", {}).get("benchmark")

@@ -103,8 +103,8 @@ def default_run_dir(benchmark: str) -> Path:
 def run_state(run_dir: Path) -> str:
     """NEW (nothing trained: no config.json, or a run that stopped before its first epoch was saved),
     STARTED (a complete checkpoint), FINISHED (evaluated) or IMPORTED (`import-checkpoint`)."""
-    if (run_dir / "import_report.json").is_file():
-        return IMPORTED
+    if (run_dir / "import_report.json").is_file() or (run_dir / "slrbench-export.json").is_file():
+        return IMPORTED  # an imported checkpoint or an exported model (`slrbench export`): weights, no run
     if (run_dir / "metrics.json").is_file():
         return FINISHED
     if (run_dir / "config.json").is_file() and complete_checkpoint(run_dir / "checkpoint") is not None:
@@ -115,8 +115,8 @@ def run_state(run_dir: Path) -> str:
 def check_run_state(plan: RunPlan, run_dir: Path) -> None:
     state = run_state(run_dir)
     if state == IMPORTED:
-        raise UsageError(f"{run_dir} holds an imported checkpoint, not a run to train; use it with --init-from, "
-                         "or choose another --out")
+        raise UsageError(f"{run_dir} holds an imported checkpoint or exported model, not a run to train; use it "
+                         "with --init-from, or choose another --out")
     in_the_way = [name for name in RUN_FILES if (run_dir / name).exists() and not (run_dir / name).is_file()]
     in_the_way += [name for name in RUN_FOLDERS if (run_dir / name).exists() and not (run_dir / name).is_dir()]
     if in_the_way:
