@@ -23,6 +23,10 @@ def atomic_path(path: Path) -> Iterator[Path]:
     try:
         yield temporary
         temporary.replace(path)
+    except OSError as error:
+        if error.filename is not None or error.errno is None:
+            raise
+        raise OSError(error.errno, error.strerror, str(path)) from None  # a failed write (disk full) names the file
     finally:
         temporary.unlink(missing_ok=True)
 

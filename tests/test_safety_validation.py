@@ -211,6 +211,37 @@ def test_describe_with_blocked_timm_weights_is_one_line_without_torch_advice(tmp
     assert "weights_only=False" not in result.output
 
 
+@pytest.mark.parametrize("code, hint", [(28, "No space left on device; free some space"),
+                                         (30, "Read-only file system; choose a writable folder")])
+def test_a_full_disk_or_read_only_folder_is_one_line_naming_the_file(tmp_path, monkeypatch, code, hint):
+    def fails(self, target):
+        raise OSError(code, os.strerror(code))  # as a write or rename reports it: no file name
+
+    monkeypatch.setattr(Path, "replace", fails)
+    out = tmp_path / "matrix.csv"
+    assert_one_error_line(invoke("similarity", "cold", "hot", "--no-cache", "--out", str(out)), f"{out}: {hint}")
+    assert sorted(tmp_path.iterdir()) == []  # no temporary left
+
+
+def test_a_checkpoint_that_fills_the_disk_is_an_os_error_naming_it(tmp_path, monkeypatch):
+    import torch
+    from safetensors import SafetensorError
+
+    from slrbench.cli.output import storage_error_line
+    from slrbench.training import checkpoints
+
+    def full(*args, **kwargs):
+        raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
+
+    monkeypatch.setattr(checkpoints, "save_file", full)
+    with pytest.raises(OSError) as caught:
+        checkpoints.save_checkpoint(tmp_path / "best", {"w": torch.zeros(2)}, {"epoch": 1})
+    assert storage_error_line(caught.value).startswith(f"{tmp_path / 'best' / 'model.safetensors'}: No space left")
+    assert sorted(tmp_path.iterdir()) == []
+    hidden = OSError(28, "No space left on device", f"{tmp_path}/.run.7.partial/best/.model.8.partial.safetensors")
+    assert storage_error_line(hidden).startswith(f"{tmp_path}/run/best/model.safetensors: No space left")
+
+
 # --- data check checks what run reads --------------------------------------------------------------
 def keypoint_manifest(tmp: Path) -> Path:
     """Keypoint-only samples: one with 0 frames, one whose pickle entry is a string, one good."""

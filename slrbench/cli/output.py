@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import re
 from typing import Any, Iterator
 
 import typer
@@ -17,13 +19,34 @@ err_console = Console(stderr=True)
 
 @contextlib.contextmanager
 def reporting_errors() -> Iterator[None]:
-    """Turn a `SlrbenchError` into `error: ...` lines on stderr and its exit code."""
+    """Turn a `SlrbenchError` into `error: ...` lines on stderr and its exit code, and a full disk,
+    a read-only or forbidden folder into one such line (exit 2)."""
     try:
         yield
     except SlrbenchError as error:
         for line in error.lines():
             err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False, markup=True, soft_wrap=True)
         raise typer.Exit(error.exit_code) from None
+    except OSError as error:
+        if error.errno not in STORAGE_ERRNOS:
+            raise
+        err_console.print(f"[bold red]error:[/] {escape(storage_error_line(error))}", highlight=False, markup=True,
+                          soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EFBIG}
+_STORAGE_HINTS = {errno.ENOSPC: "free some space or choose another folder", errno.EDQUOT: "free some space or "
+                  "choose another folder", errno.EROFS: "choose a writable folder", errno.EFBIG: "choose another folder"}
+
+
+def storage_error_line(error: OSError) -> str:
+    """`FILE: No space left on device; free some space ...`, naming the file slrbench meant to write
+    rather than its hidden temporary (`slrbench.files.temporary_path`)."""
+    name = str(error.filename or "")
+    name = re.sub(r"(^|/)\.([^/]*)\.\d+\.partial([^/]*)(?=/|$)", r"\1\2\3", name)
+    hint = _STORAGE_HINTS.get(error.errno, "")
+    return f"{name + ': ' if name else ''}{error.strerror or error}{'; ' + hint if hint else ''}"
 
 
 def print_warnings(messages: list[str], to: Console = err_console) -> None:

@@ -10,11 +10,14 @@ interrupted write leaves the previous complete checkpoint in place.
 """
 from __future__ import annotations
 
+import os
 import random
+import re
 from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from slrbench.errors import UsageError
@@ -44,7 +47,13 @@ def restore_random_states(state: dict[str, Any]) -> None:
 def save_checkpoint(folder: Path, weights: dict[str, torch.Tensor], state: dict[str, Any]) -> None:
     """Write `folder` atomically (`slrbench.files.atomic_folder`)."""
     with atomic_folder(folder) as fresh:
-        save_file({key: value.detach().contiguous().cpu() for key, value in weights.items()}, str(fresh / WEIGHTS))
+        try:
+            save_file({key: value.detach().contiguous().cpu() for key, value in weights.items()}, str(fresh / WEIGHTS))
+        except SafetensorError as error:  # a full disk surfaces as "I/O error: ... (os error 28)"
+            code = re.search(r"os error (\d+)", str(error))
+            if code is None:
+                raise
+            raise OSError(int(code[1]), os.strerror(int(code[1])), str(folder / WEIGHTS)) from None
         torch.save(state, fresh / STATE)
 
 
