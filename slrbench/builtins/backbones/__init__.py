@@ -101,29 +101,30 @@ class TimmFramesConfig(PluginConfig):
     score_threshold: float = Field(0.0, ge=0, le=1, description="keypoints stream: empty maps below this score")
 
 
+# The input streams each variant consumes, declared here rather than read from its name.
+BOTH, VIDEO, KEYPOINTS = ("video", "keypoints"), ("video",), ("keypoints",)
 VARIANTS = (
-    ("vknet", "vknet", VKNetConfig, "VKNet (Sec. 3.2): video + keypoint S3Ds at 64 and 32 frames with V-K, V-V, K-K "
+    ("vknet", "vknet", VKNetConfig, BOTH, "VKNet (Sec. 3.2): video + keypoint S3Ds at 64 and 32 frames with V-K, V-V, K-K "
      "laterals; features v64 k64 f64 v32 k32 f32 f"),
-    ("vknet-64", "vknet_64", VKNet64Config, "VKNet-64: video + keypoint S3D on the 64-frame clip with V-K laterals"),
-    ("vknet-32", "vknet_32", VKNet32Config, "VKNet-32: video + keypoint S3D on the 32-frame clip with V-K laterals"),
-    ("video-64", "video_64", VideoStreamConfig, "S3D on the 64-frame video clip (feature v64)"),
-    ("video-32", "video_32", VideoShortStreamConfig, "S3D on the 32-frame video clip (feature v32)"),
-    ("keypoint-64", "keypoint_64", KeypointStreamConfig, "S3D on 64 frames of keypoint heatmaps (feature k64)"),
-    ("keypoint-32", "keypoint_32", KeypointShortStreamConfig, "S3D on 32 frames of keypoint heatmaps (feature k32)"),
+    ("vknet-64", "vknet_64", VKNet64Config, BOTH, "VKNet-64: video + keypoint S3D on the 64-frame clip with V-K laterals"),
+    ("vknet-32", "vknet_32", VKNet32Config, BOTH, "VKNet-32: video + keypoint S3D on the 32-frame clip with V-K laterals"),
+    ("video-64", "video_64", VideoStreamConfig, VIDEO, "S3D on the 64-frame video clip (feature v64)"),
+    ("video-32", "video_32", VideoShortStreamConfig, VIDEO, "S3D on the 32-frame video clip (feature v32)"),
+    ("keypoint-64", "keypoint_64", KeypointStreamConfig, KEYPOINTS, "S3D on 64 frames of keypoint heatmaps (feature k64)"),
+    ("keypoint-32", "keypoint_32", KeypointShortStreamConfig, KEYPOINTS, "S3D on 32 frames of keypoint heatmaps (feature k32)"),
 )
 
 
 @hookimpl
 def register_backbones(register):
-    for name, attr, config, summary in VARIANTS:
+    for name, attr, config, inputs, summary in VARIANTS:
         register(PluginSpec(
             name=name,
             factory=f"slrbench.models.vknet_variants:{attr}",
             config=config,
             summary=summary,
             requires=("torch",),
-            inputs=tuple(stream for stream, modality in (("video", "video"), ("keypoints", "keypoint"))
-                         if modality in name or name.startswith("vknet")),
+            inputs=inputs,
             test_options={"width": 0.125},
         ))
     register(PluginSpec(
