@@ -150,8 +150,17 @@ def test_hf_hub_resolves_through_snapshot_download(tmp_path_factory, monkeypatch
     assert top_k("hf-hub:someone/sign-model@v1") == top_k(run)
     assert asked == [("someone/sign-model", "v1")]
     assert "ORG/NAME" in one_error_line(cli("predict", "hf-hub:not a name", str(VIDEO)))
+    dry = cli("run", *DATA, *POSEGCN, "--init-from", "hf-hub:someone/sign-model", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.stdout)["settings"]["init_from"] == [str(out)]  # the fetched folder starts the run
     monkeypatch.setattr(hub, "snapshot_download", lambda repo_id, revision=None: str(run))
     assert "slrbench-export.json" in one_error_line(cli("eval", "hf-hub:someone/a-run", "--out", "x"))
+
+    def offline(repo_id: str, revision: str | None = None) -> str:
+        raise OSError("no network here")
+
+    monkeypatch.setattr(hub, "snapshot_download", offline)
+    assert "cannot fetch" in one_error_line(cli("predict", "hf-hub:someone/sign-model", str(VIDEO)))
 
 
 def test_what_cannot_be_exported_is_one_line_and_nothing_is_written(tmp_path_factory, tmp_path):
