@@ -4,6 +4,7 @@ folder behind under the real name."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 from pathlib import Path
@@ -18,7 +19,7 @@ def temporary_path(path: Path) -> Path:
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path to write to; it replaces `path` only if the block succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(path)
     temporary = temporary_path(path)
     try:
         yield temporary
@@ -29,6 +30,15 @@ def atomic_path(path: Path) -> Iterator[Path]:
         raise OSError(error.errno, error.strerror, str(path)) from None  # a failed write (disk full) names the file
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def make_parent(path: Path) -> None:
+    """Create `path`'s folder; a file on the way is an OSError (ENOTDIR) naming `path` and that file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        above = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), path.parent)
+        raise NotADirectoryError(errno.ENOTDIR, f"{above} is a file, not a folder", str(path)) from None
 
 
 def write_text_atomically(path: Path, text: str) -> None:
@@ -50,7 +60,7 @@ def atomic_folder(path: Path, keep_existing: bool = False) -> Iterator[Path]:
     the new one is in place, put back if the swap fails), or with `keep_existing` kept, the new
     one discarded (a write-once cache that another process may have filled first).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(path)
     fresh, stale = temporary_path(path), previous_folder(path)
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir()

@@ -45,3 +45,18 @@ def test_an_atomic_folder_over_a_file_leaves_no_leftover(tmp_path):
     with atomic_folder(target) as fresh:
         (fresh / "a.txt").write_text("1")
     assert (target / "a.txt").read_text() == "1" and list(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize("below", ["out.md", "a/out.md"])
+def test_a_path_below_a_file_is_an_os_error_naming_both(tmp_path, below):
+    """`table --out notes.txt/out.md` was a FileExistsError traceback; now one line (reporting_errors)."""
+    from slrbench.cli.output import STORAGE_ERRNOS, storage_error_line
+    from slrbench.files import write_text_atomically
+
+    (tmp_path / "notes.txt").write_text("mine")
+    for write in (lambda path: write_text_atomically(path, "x"), lambda path: atomic_folder(path).__enter__()):
+        with pytest.raises(OSError) as caught:
+            write(tmp_path / "notes.txt" / below)
+        assert caught.value.errno in STORAGE_ERRNOS
+        assert storage_error_line(caught.value) == f"{tmp_path}/notes.txt/{below}: {tmp_path}/notes.txt is a file, not a folder"
+    assert (tmp_path / "notes.txt").read_text() == "mine" and sorted(tmp_path.iterdir()) == [tmp_path / "notes.txt"]
