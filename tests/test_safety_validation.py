@@ -250,9 +250,9 @@ def keypoint_manifest(tmp: Path) -> Path:
     np.save(root / "kp" / "empty.npy", np.zeros((0, 133, 3), np.float32))
     np.save(root / "kp" / "good.npy", np.full((10, 133, 3), 0.5, np.float32))
     (root / "kp.pkl").write_bytes(pickle.dumps({"word": "hello"}))
-    (root / "manifest.csv").write_text("sample_id,split,label,gloss,video,keypoints\n"
-                                       "a,train,0,x,,kp/empty.npy\nb,train,1,y,,kp.pkl#word\n"
-                                       "c,test,0,x,,kp/good.npy\n")
+    (root / "manifest.csv").write_text("sample_id,split,label,gloss,video,keypoints,keypoints_frame\n"
+                                       "a,train,0,x,,kp/empty.npy,\nb,train,1,y,,kp.pkl#word,\n"
+                                       "c,test,0,x,,kp/good.npy,64x64\n")
     return root
 
 
@@ -265,6 +265,28 @@ def test_check_counts_bad_keypoint_entries_and_fails_on_a_split_without_usable_s
     assert report["splits"]["test"]["usable"] == 1
     reasons = " ".join(problem["reason"] for problem in report["problems"])
     assert "0 frames" in reasons or "no frames" in reasons
+
+
+def test_keypoints_without_a_frame_or_a_video_fail_check_and_run_alike(tmp_path):
+    """They passed `data check` and then failed every sample of the run with `.: missing`."""
+    root = keypoint_manifest(tmp_path)
+    (root / "manifest.csv").write_text("sample_id,split,label,gloss,video,keypoints\n"
+                                       + "".join(f"{n},{s},{n % 2},g{n % 2},,kp/good.npy\n"
+                                                 for n, s in enumerate(("train", "train", "val", "test"))))
+    result = invoke("data", "check", "--benchmark", "manifest", "--data-root", str(root), "--json")
+    assert_one_error_line(result, "no usable sample in split(s) train, val, test")
+    reasons = {problem["reason"] for problem in json.loads(result.stdout)["problems"]}
+    assert reasons == {f"{root / 'kp' / 'good.npy'}: no keypoints_frame and no video to take the frame from; declare "
+                       "the frame its coordinates are in (a manifest's keypoints_frame column WxH, or "
+                       "-o dataset.keypoints_frame=WxH)"}
+    from slrbench.data.keypoints import KeypointsUnavailable
+    from slrbench.data.sources import FileClipReader
+
+    row = {"sample_id": "a", "video": "", "keypoints": str(root / "kp" / "good.npy"), "keypoints_frame": ""}
+    with pytest.raises(KeypointsUnavailable, match="no keypoints_frame and no video"):
+        FileClipReader().open(row, need_video=False, need_keypoints=False).frame_size()  # what the loader asks
+    ok = invoke("data", "check", "--benchmark", "manifest", "--data-root", str(root), "-o", "dataset.keypoints_frame=64x64")
+    assert ok.exit_code == 0, ok.output
 
 
 def test_check_decodes_the_window_a_truncated_video_and_a_window_past_the_end_fail(tmp_path):

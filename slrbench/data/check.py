@@ -23,7 +23,7 @@ from slrbench.data.benchmark import open_benchmark
 from slrbench.data.decoding import VideoUnreadable, quiet_native_stderr
 from slrbench.data.keypoint_quality import KeypointQuality, keypoint_quality, worst_tracks
 from slrbench.data.keypoints import KeypointsUnavailable, KeypointTrack, format_frame, rescale_keypoints
-from slrbench.data.sources import FileClipReader, read_row_keypoints
+from slrbench.data.sources import FileClipReader, no_frame_reason, read_row_keypoints
 from slrbench.interfaces import SPLITS
 from slrbench.registry import Registry
 
@@ -194,6 +194,8 @@ def _read_track(row: dict[str, Any]) -> tuple[Optional[KeypointTrack], str]:
         return None, str(error)
     except (ValueError, TypeError) as error:  # an entry of the wrong type (the loader skips it too)
         return None, f"{row['keypoints']}: not a keypoint array ({error})"
+    if track.frame_size is None and not row.get("video"):  # the loader could not place them either
+        return None, no_frame_reason(row)
     values = np.asarray(track.values)
     if values.ndim != 3 or values.shape[-1] < 3 or not np.issubdtype(values.dtype, np.number):
         return None, f"{row['keypoints']}: expected (frames, keypoints, 3) numbers, got shape {values.shape}"

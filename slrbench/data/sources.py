@@ -52,6 +52,12 @@ def read_row_keypoints(row: Mapping[str, Any]) -> KeypointTrack:
     return read_keypoints(str(row.get("keypoints") or ""), frame)
 
 
+def no_frame_reason(row: Mapping[str, Any]) -> str:
+    """Why keypoints in an undeclared frame (the video's pixels) cannot be placed: the row has no video."""
+    return (f"{row.get('keypoints')}: no keypoints_frame and no video to take the frame from; declare the frame its "
+            "coordinates are in (a manifest's keypoints_frame column WxH, or -o dataset.keypoints_frame=WxH)")
+
+
 def _frame_bound(value: Any) -> Optional[int]:
     if value is None or value == "" or (isinstance(value, float) and np.isnan(value)):
         return None
@@ -95,6 +101,8 @@ class FileClipSource:
         track = self.keypoints()
         if track.frame_size is not None:
             return track.frame_size
+        if not self.row.get("video"):  # was "." missing: the empty video path
+            raise KeypointsUnavailable(no_frame_reason(self.row))
         return open_video_reference(self.row["video"], self.decoder_choice).size  # keypoints in the video's pixels
 
 
