@@ -112,3 +112,18 @@ def test_loader_randomness_depends_on_seed_and_epoch_not_on_workers():
 
     assert torch.equal(first(0, 0), first(2, 0))
     assert not torch.equal(first(0, 0), first(0, 1))
+
+
+def test_a_keypoint_track_shorter_than_its_video_is_counted_not_silently_padded(tmp_path):
+    """The loader repeats a short track's last keypoints; the report names the sample (issue 15, item 7)."""
+    import pandas as pd
+
+    shutil.copy(TEST_VIDEO, tmp_path / "clip.mp4")  # 58 frames
+    np.save(tmp_path / "short.npy", np.full((20, 133, 3), 0.5, np.float32))
+    np.save(tmp_path / "whole.npy", np.full((58, 133, 3), 0.5, np.float32))
+    table = pd.DataFrame([{"sample_id": name, "split": "test", "label": 0, "video": str(tmp_path / "clip.mp4"),
+                           "keypoints": str(tmp_path / f"{name}.npy"), "keypoints_frame": ""}
+                          for name in ("short", "whole")])
+    loader = ClipLoader(table, "test", LoaderSettings(num_frames=16, video_size=32, heatmap_size=16), batch_size=2)
+    assert sorted(sample for batch in loader.batches() for sample in batch["sample_id"]) == ["short", "whole"]
+    assert loader.report.as_dict()["short_keypoint_tracks"] == {"short": "20 keypoint frames for a clip up to frame 58"}

@@ -146,4 +146,7 @@ def print_run_summary(outcome) -> None:
         notes.append(f"{metrics.num_classes_without_samples} classes without test samples left out of per-class")
     if outcome.evaluation.skipped:
         notes.append(f"{len(outcome.evaluation.skipped)} unreadable samples skipped (see metrics.json)")
+    if outcome.evaluation.short_tracks:
+        notes.append(f"{len(outcome.evaluation.short_tracks)} test samples' keypoint tracks end before their video: "
+                     "their last keypoints were repeated (see metrics.json; `slrbench data check` lists them)")
     console.print("; ".join(notes), highlight=False)

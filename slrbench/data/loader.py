@@ -71,10 +71,12 @@ class LoaderReport:
 
     decoders: Counter = field(default_factory=Counter)
     skipped: dict[str, str] = field(default_factory=dict)
+    short_tracks: dict[str, str] = field(default_factory=dict)  # keypoints end before the clip: last ones repeated
 
     def as_dict(self) -> dict[str, Any]:
         return {"decoders": dict(self.decoders), "skipped": len(self.skipped),
-                "skipped_samples": dict(sorted(self.skipped.items()))}
+                "skipped_samples": dict(sorted(self.skipped.items())),
+                "short_keypoint_tracks": dict(sorted(self.short_tracks.items()))}
 
 
 def load_sample(source: ClipSource, settings: LoaderSettings, train: bool, views: int,
@@ -114,6 +116,8 @@ def load_sample(source: ClipSource, settings: LoaderSettings, train: bool, views
             values = rescale_keypoints(values, track.frame_size, frame_size)
         if settings.keypoint_channels is not None:
             values = values[:, list(settings.keypoint_channels)]
+        if "video" in made and values.shape[0] < end:  # counted, not silent: `data check` lists these too
+            sample["short_track"] = f"{values.shape[0]} keypoint frames for a clip up to frame {end}"
         zoom = torch.tensor(box.zoom(frame_size), dtype=torch.float32)  # (2,): frame / box, x and y
         for output, window in zip(outputs, windows):
             points = values[np.clip(window + start, 0, values.shape[0] - 1)]
@@ -160,6 +164,7 @@ def collate(samples: list[dict[str, Any] | Skipped]) -> dict[str, Any]:
     batch: dict[str, Any] = {
         "skipped": [s for s in samples if isinstance(s, Skipped)],
         "decoders": [s["decoder"] for s in kept],
+        "short_tracks": {s["sample_id"]: s["short_track"] for s in kept if "short_track" in s},
         "sample_id": [s["sample_id"] for s in kept],
         "label": torch.tensor([s["label"] for s in kept], dtype=torch.long),
     }
@@ -231,6 +236,7 @@ class ClipLoader:
         )
         for batch in loader:
             self.report.decoders.update(batch.pop("decoders"))
+            self.report.short_tracks.update(batch.pop("short_tracks"))
             for skipped in batch.pop("skipped"):
                 self.report.skipped.setdefault(skipped.sample_id, skipped.reason)
             if batch["sample_id"] or keep_empty:

@@ -6,7 +6,7 @@ per-head logits) are gathered, so evaluation memory does not grow with the numbe
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -29,6 +29,7 @@ class Evaluation:
     crops: int
     skipped: dict[str, str]
     head_true_scores: dict[str, np.ndarray]  # every head's probability of the true class, (M,) each
+    short_tracks: dict[str, str] = field(default_factory=dict)  # keypoint tracks shorter than their clip
 
 
 @torch.no_grad()
@@ -50,12 +51,13 @@ def evaluate_split(model: SignModel, loader: ClipLoader, device: torch.device, w
         ids.extend(batch["sample_id"])
         labels.extend(batch["label"].tolist())
     local = (ids, labels, np.concatenate(probabilities) if probabilities else np.zeros((0, num_classes)),
-             dict(loader.report.skipped), true_scores)
+             dict(loader.report.skipped), true_scores, dict(loader.report.short_tracks))
     shards = gather_objects(world, local)
     all_ids = [i for shard in shards for i in shard[0]]
     all_labels = np.array([label for shard in shards for label in shard[1]], dtype=np.int64)
     all_probabilities = np.concatenate([shard[2] for shard in shards])
     skipped = {key: value for shard in shards for key, value in shard[3].items()}
+    short_tracks = {key: value for shard in shards for key, value in shard[5].items()}
     batches = [scores for shard in shards for scores in shard[4]]
     head_scores = {name: np.concatenate([scores[name] for scores in batches]) for name in (batches[0] if batches else {})}
     order = np.argsort(all_ids, kind="stable")  # the same order whatever the world size
@@ -63,7 +65,7 @@ def evaluate_split(model: SignModel, loader: ClipLoader, device: torch.device, w
         metrics=compute_metrics(all_probabilities, all_labels, num_classes),
         sample_ids=[all_ids[i] for i in order], labels=all_labels[order], probabilities=all_probabilities[order],
         heads=chosen, crops=crops, skipped=skipped,
-        head_true_scores={name: values[order] for name, values in head_scores.items()},
+        head_true_scores={name: values[order] for name, values in head_scores.items()}, short_tracks=short_tracks,
     )
 
 

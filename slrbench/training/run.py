@@ -250,7 +250,10 @@ def _execute_in(registry: Registry, plan: RunPlan, report: Report, run_dir: Path
                              parts.class_names, {"split": "test", "crops": result.crops, "heads": result.heads,
                                                  "skipped_samples": len(result.skipped),
                                                  "unreadable_samples": {"test": result.skipped,
-                                                                        "train (this process)": data.train.report.skipped}},
+                                                                        "train (this process)": data.train.report.skipped},
+                                                 "short_keypoint_tracks": {"test": result.short_tracks,
+                                                                           "train (this process)":
+                                                                           data.train.report.short_tracks}},
                              result.head_true_scores)
             metrics = result.metrics.as_dict()
             loggers.log_evaluation(trainer.global_step(settings.epochs), {
