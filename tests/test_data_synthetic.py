@@ -55,3 +55,16 @@ def test_cache_is_written_once_atomically_and_read_as_files(tmp_path):
     stamp = (dataset.folder / "manifest.csv").stat().st_mtime_ns
     again = default_registry().build("datasets", "synthetic", options, DatasetContext())
     assert again.folder == dataset.folder and (dataset.folder / "manifest.csv").stat().st_mtime_ns == stamp
+
+
+def test_frames_rendered_together_equal_frames_rendered_one_by_one():
+    """render_frames places the blobs of all requested frames at once; no frame may see another's."""
+    from slrbench.data.synthetic import make_signer, render_frames
+
+    sample = generate_samples(0, 20, {"train": 1, "val": 1, "test": 1}, 64)[5]
+    signer = make_signer(0, sample.signer)
+    indices = [0, 3, 7, 7, len(sample.keypoints) - 1]
+    together = render_frames(sample, signer, 64, indices)
+    alone = np.concatenate([render_frames(sample, signer, 64, [index]) for index in indices])
+    assert together.shape == (5, 64, 64, 3) and together.dtype == np.uint8
+    assert np.array_equal(together, alone) and not np.array_equal(together[0], together[4])

@@ -241,44 +241,42 @@ _PART_COLOURS = {"mouth": (0.75, 0.2, 0.25), "eye": (0.05, 0.05, 0.05)}
 
 
 def render_frames(sample: SyntheticSample, signer: Signer, frame_size: int, indices) -> np.ndarray:
-    """(t, S, S, 3) uint8 frames of the sample at `indices`, drawn from its keypoints."""
+    """(t, S, S, 3) uint8 frames of the sample at `indices`, drawn from its keypoints. The blobs of all
+    frames are placed at once (the per-frame Python of an earlier version cost the loader half its time);
+    the pixels are the same to the bit."""
     grid = np.arange(frame_size, dtype=np.float32) + 0.5
     unit = signer.scale * frame_size
     background = np.array(signer.background, np.float32)
-    frames = np.empty((len(indices), frame_size, frame_size, 3), dtype=np.uint8)
-    for out, index in enumerate(indices):
-        centres, radii, colours = _stamps(sample.keypoints[int(index), :, :2], signer, unit)
-        scale = -1 / (2 * radii[:, None] ** 2)
-        gx = np.exp((grid[None] - centres[:, :1]) ** 2 * scale)  # (n, S)
-        gy = np.exp((grid[None] - centres[:, 1:]) ** 2 * scale).T  # (S, n)
-        weight = gy @ gx  # (S, S): sum of the blobs
-        paint = np.stack([(gy * colours[:, c]) @ gx for c in range(3)], axis=-1) / np.maximum(weight, 1e-6)[..., None]
+    centres, radii, colours = _stamps(sample.keypoints[np.asarray(indices, dtype=np.int64), :, :2], signer, unit)
+    scale = -1 / (2 * radii[:, None] ** 2)  # (n, 1)
+    gx = np.exp((grid - centres[:, :, :1]) ** 2 * scale)  # (t, n, S)
+    gy = np.exp((grid - centres[:, :, 1:]) ** 2 * scale).transpose(0, 2, 1)  # (t, S, n)
+    frames = np.empty((len(centres), frame_size, frame_size, 3), dtype=np.uint8)
+    for out in range(len(centres)):
+        weight = gy[out] @ gx[out]  # (S, S): sum of the blobs
+        paint = np.stack([(gy[out] * colours[:, c]) @ gx[out] for c in range(3)], axis=-1)
+        paint /= np.maximum(weight, 1e-6)[..., None]
         alpha = np.minimum(weight, 1)[..., None]
         frames[out] = np.clip((background * (1 - alpha) + paint * alpha) * 255, 0, 255).astype(np.uint8)
     return frames
 
 
-def _stamps(points: np.ndarray, signer: Signer, unit: float):
-    """Blobs to draw: the head, torso, arms (sampled along the limbs), hands, mouth and eyes."""
+def _stamps(points: np.ndarray, signer: Signer, unit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Blobs to draw for (t, 63, 2) points: the head, torso, arms (sampled along the limbs), hands, mouth
+    and eyes as (t, n, 2) centres, (n,) radii and (n, 3) colours."""
     skin, shirt = np.array(signer.skin), np.array(signer.shirt)
-    nose, shoulders, elbows, wrists = points[52], points[57:59], points[59:61], points[61:63]
-    centres = [nose + np.array([0, 0.05 * unit]), (shoulders[0] + shoulders[1]) / 2 + np.array([0, 0.45 * unit])]
-    radii = [0.32 * unit, 0.55 * unit]
-    colours = [skin, shirt]
+    nose, shoulders, elbows, wrists = points[:, 52], points[:, 57:59], points[:, 59:61], points[:, 61:63]
+    fractions = np.linspace(0, 1, 5)[None, :, None]  # (1, 5, 1): along each limb
+    limbs = []
     for side in range(2):
-        for f in np.linspace(0, 1, 5):
-            centres += [shoulders[side] * (1 - f) + elbows[side] * f, elbows[side] * (1 - f) + wrists[side] * f]
-            radii += [0.09 * unit, 0.07 * unit]
-            colours += [shirt, shirt * 0.8 + skin * 0.2]
-    hands = points[:42]
-    centres += list(hands)
-    radii += [0.035 * unit] * 42
-    colours += [skin * 1.1] * 42
-    centres += list(points[42:52])
-    radii += [0.03 * unit] * 10
-    colours += [np.array(_PART_COLOURS["mouth"])] * 10
-    centres += list(points[53:55])
-    radii += [0.03 * unit] * 2
-    colours += [np.array(_PART_COLOURS["eye"])] * 2
-    radii = np.maximum(np.array(radii, np.float32), 0.6)
-    return np.array(centres, np.float32), radii, np.clip(np.array(colours, np.float32), 0, 1)
+        upper = shoulders[:, side, None] * (1 - fractions) + elbows[:, side, None] * fractions  # (t, 5, 2)
+        lower = elbows[:, side, None] * (1 - fractions) + wrists[:, side, None] * fractions
+        limbs.append(np.stack([upper, lower], axis=2).reshape(len(points), 10, 2))  # upper, lower, upper, ...
+    head = nose + np.array([0, 0.05 * unit])
+    torso = (shoulders[:, 0] + shoulders[:, 1]) / 2 + np.array([0, 0.45 * unit])
+    centres = np.concatenate([head[:, None], torso[:, None], *limbs, points[:, :42], points[:, 42:52],
+                              points[:, 53:55]], axis=1).astype(np.float32)
+    radii = [0.32 * unit, 0.55 * unit] + [0.09 * unit, 0.07 * unit] * 10 + [0.035 * unit] * 42 + [0.03 * unit] * 12
+    colours = ([skin, shirt] + [shirt, shirt * 0.8 + skin * 0.2] * 10 + [skin * 1.1] * 42
+               + [np.array(_PART_COLOURS["mouth"])] * 10 + [np.array(_PART_COLOURS["eye"])] * 2)
+    return centres, np.maximum(np.array(radii, np.float32), 0.6), np.clip(np.array(colours, np.float32), 0, 1)
