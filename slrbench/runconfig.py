@@ -218,6 +218,9 @@ def split_config_file(document: dict[str, Any]) -> tuple[dict[str, Any], dict[st
     settings: dict[str, Any] = {}
     options: dict[str, dict[str, Any]] = {}
     for key, value in document.items():
+        if key == "run" and isinstance(value, dict):  # `-o run.epochs=2` suggests it; TOML keeps them on top
+            raise OptionsError([f"[run] table: a recipe's run settings go at its top level, before the first "
+                                f"[table] (e.g. {next(iter(value), 'epochs')} = ...), not under [run]"])
         if key in KIND_SPELLINGS and isinstance(value, dict):
             table = dict(value)
             if "name" in table:

@@ -321,3 +321,11 @@ def test_a_diverging_run_stops_in_one_line_and_saves_no_nan_weights(tmp_path):
                     "-o", "run.lr=1e30", "--out", str(out))
     assert_one_error_line(result, "training diverged")
     assert not (out / "best").exists() and not (out / "metrics.json").exists()
+
+
+def test_a_run_table_in_a_recipe_says_where_run_settings_go(tmp_path):
+    """`-o run.epochs=2` suggests a [run] table; the error says the settings go at the recipe's top level."""
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text('benchmark = "synthetic"\n[run]\nepochs = 2\n')
+    assert_one_error_line(invoke("run", "--config", str(recipe), "--dry-run"),
+                          "a recipe's run settings go at its top level, before the first [table] (e.g. epochs = ...)")
