@@ -17,7 +17,7 @@ from typing import Any, Optional
 from slrbench.errors import UsageError
 from slrbench.evaluation.rundir import read_json
 from slrbench.exported import FORMAT, FORMAT_VERSION, MANIFEST, WEIGHTS, file_sha256, is_exported_model
-from slrbench.files import atomic_folder, previous_folder
+from slrbench.files import atomic_folder, file_in_the_way, previous_folder
 from slrbench.ownership import LOCK, MARKER, marker_document
 from slrbench.registry import Registry
 
@@ -42,11 +42,9 @@ def check_export_destination(out: Path, force: bool) -> None:
     of other files (a run directory included: exporting must not replace a run). Writes nothing."""
     if (out.exists() or out.is_symlink()) and not out.is_dir():
         raise UsageError(f"--out {out} is a file, not a folder; give a new folder for the exported model")
-    for parent in out.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise UsageError(f"--out {out}: {parent} is a file, not a folder; choose another --out")
-            break
+    above = file_in_the_way(out)
+    if above is not None:
+        raise UsageError(f"--out {out}: {above} is a file, not a folder; choose another --out")
     if out.is_dir() and any(entry.name != LOCK for entry in out.iterdir()):
         if not is_exported_model(out):
             raise UsageError(f"--out {out} holds files that are not an exported model; choose a new or empty folder")
@@ -63,7 +61,7 @@ def export_run(registry: Registry, run_dir: Path, out: Path, force: bool) -> Exp
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir} is not a folder; give a run directory written by `slrbench run` or "
                          "`slrbench import-checkpoint`")
-    if out.resolve() == run_dir.resolve() or run_dir.resolve() in out.resolve().parents:
+    if out.resolve().is_relative_to(run_dir.resolve()):
         raise UsageError(f"--out {out} is inside {run_dir}; export to a folder outside the run directory")
     config = read_json(run_dir / "config.json", expect=dict)
     if not isinstance(config.get("plan"), dict):
@@ -86,7 +84,7 @@ def export_run(registry: Registry, run_dir: Path, out: Path, force: bool) -> Exp
         documents: dict[str, Any] = {"config.json": shared, "class_names.json": names}
         if metrics is not None:
             documents["metrics.json"] = metrics
-        documents[MANIFEST] = manifest(run_dir, shared, digest, len(weights), sorted(documents))
+        documents[MANIFEST] = manifest(run_dir, config, shared, digest, len(weights), sorted(documents))
         for name, document in documents.items():
             (fresh / name).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         (fresh / "README.md").write_text(model_card(shared, names, metrics, documents[MANIFEST]), encoding="utf-8")
@@ -149,12 +147,13 @@ def shared_config(config: dict[str, Any]) -> dict[str, Any]:
     return shared
 
 
-def manifest(run_dir: Path, config: dict[str, Any], digest: str, tensors: int, files: list[str]) -> dict[str, Any]:
+def manifest(run_dir: Path, original: dict[str, Any], config: dict[str, Any], digest: str, tensors: int,
+             files: list[str]) -> dict[str, Any]:
+    """`original` is the run's config.json, `config` the shared one written beside the manifest."""
     import slrbench
     from slrbench.predict.keypoints import run_extractor
 
-    original = read_json(run_dir / "config.json", expect=dict)["plan"].get("settings", {}).get("data_root")
-    recorded = read_json(run_dir / MANIFEST, expect=dict).get("keypoint_extractor") if is_exported_model(run_dir) else None
+    data_root = original["plan"].get("settings", {}).get("data_root")
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -162,6 +161,6 @@ def manifest(run_dir: Path, config: dict[str, Any], digest: str, tensors: int, f
         "weights": {"file": WEIGHTS, "sha256": digest, "tensors": tensors},
         "files": sorted([*files, WEIGHTS, "README.md"]),
         # the extractor that made the training keypoints: predict's default for this model
-        "keypoint_extractor": recorded or run_extractor(Path(original) if original else None),
+        "keypoint_extractor": run_extractor(Path(data_root) if data_root else None, run_dir),
         "source": {"kind": "import" if "imported_from" in config else "run", "name": run_dir.resolve().name},
     }

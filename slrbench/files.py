@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Iterator
@@ -14,6 +15,20 @@ from typing import Iterator
 def temporary_path(path: Path) -> Path:
     """A hidden sibling of `path` with the same suffix (some writers pick the format by suffix)."""
     return path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
+
+
+def real_name(name: str) -> str:
+    """`name` with every `temporary_path` component turned back into the name it stands for, so that
+    an error names the file the user asked for rather than its hidden temporary."""
+    return re.sub(r"(^|/)\.([^/]*)\.\d+\.partial([^/]*)(?=/|$)", r"\1\2\3", name)
+
+
+def file_in_the_way(path: Path) -> Path | None:
+    """The first existing folder on `path`'s way when it is a file, not a folder (None: the way is clear)."""
+    for parent in path.parents:
+        if parent.exists():
+            return None if parent.is_dir() else parent
+    return None
 
 
 @contextlib.contextmanager
@@ -37,7 +52,7 @@ def make_parent(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
-        above = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), path.parent)
+        above = file_in_the_way(path) or path.parent
         raise NotADirectoryError(errno.ENOTDIR, f"{above} is a file, not a folder", str(path)) from None
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from slrbench.errors import UsageError
+from slrbench.exported import is_exported_model
 from slrbench.registry import Registry
 from slrbench.runconfig import RunPlan, apply_variant, merge_recipe_table, resolve_run_plan
 
@@ -79,7 +80,7 @@ def run_finished(run_dir: Path) -> bool:
     """A run that was evaluated (metrics.json), an imported checkpoint (import_report.json) or an
     exported model (`slrbench export`'s manifest)."""
     return ((run_dir / "metrics.json").is_file() or (run_dir / "import_report.json").is_file()
-            or (run_dir / "slrbench-export.json").is_file())  # an exported model (slrbench.exported.MANIFEST)
+            or is_exported_model(run_dir))
 
 
 def run_started(run_dir: Path) -> bool:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.markup import escape
@@ -35,6 +35,7 @@ def check(
     has samples but none usable. --show-worst N also draws the N samples whose keypoints look most broken."""
     with reporting_errors():
         from slrbench.config import parse_assignments
+        from slrbench.data.benchmark import open_benchmark
         from slrbench.data.check import check_benchmark
         from slrbench.registry import default_registry
 
@@ -51,15 +52,14 @@ def check(
             from slrbench.show.worst import show_folder
 
             folder = show_folder(show_dir, benchmark, data_root)
+        opened = open_benchmark(default_registry(), benchmark, data_root, options.get("dataset"))
         if as_json:
-            report = check_benchmark(default_registry(), benchmark, data_root, options.get("dataset"), sample=sample,
-                                     worst=show_worst)
+            report = check_benchmark(opened, sample=sample, worst=show_worst)
         else:
             with console.status(f"checking {benchmark}"):
-                report = check_benchmark(default_registry(), benchmark, data_root, options.get("dataset"),
-                                         sample=sample, worst=show_worst)
+                report = check_benchmark(opened, sample=sample, worst=show_worst)
         if folder is not None:
-            _draw_worst(report, benchmark, data_root, options.get("dataset"), folder, as_json)
+            _draw_worst(report, opened, folder, as_json)
     if as_json:
         print_json(report)
     else:
@@ -102,14 +102,10 @@ def _print_report(report: dict) -> None:
         console.print(f"  ... and {len(report['problems']) - SHOWN_PROBLEMS} more (see --json)", highlight=False)
 
 
-def _draw_worst(report: dict, benchmark: str, data_root: Optional[Path], options: Optional[dict], folder: Path,
-                quiet: bool) -> None:
+def _draw_worst(report: dict, opened: Any, folder: Path, quiet: bool) -> None:
     """Draw the report's worst samples into `folder`; each row of `worst_keypoints` gets its files."""
-    from slrbench.data.benchmark import open_benchmark
-    from slrbench.registry import default_registry
     from slrbench.show.worst import render_worst
 
-    opened = open_benchmark(default_registry(), benchmark, data_root, options)
     if quiet:
         drawn = render_worst(opened, report["worst_keypoints"], folder)
     else:

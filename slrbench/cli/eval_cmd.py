@@ -40,8 +40,7 @@ def evaluate(
         if is_exported_model(run_dir) and out is None:
             raise UsageError(f"{run_dir} is an exported model, kept as published: give --out DIR for the "
                              "evaluation results")
-        if out is not None and (out.resolve() == run_dir.resolve() or run_dir.resolve() in out.resolve().parents) \
-                and is_exported_model(run_dir):
+        if out is not None and out.resolve().is_relative_to(run_dir.resolve()) and is_exported_model(run_dir):
             raise UsageError(f"--out {out} is inside the exported model {run_dir}; choose a folder outside it")
         from slrbench.evaluation.rundir import read_json
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from slrbench.cli.output import console, print_warnings
 from slrbench.errors import UsageError
+from slrbench.files import file_in_the_way
 from slrbench.registry import Registry
 
 
@@ -37,7 +38,7 @@ def check_output_file(path: Path | None, option: str, suffixes: tuple[str, ...] 
     if path.is_dir():
         raise UsageError(f"{option} {path} is a folder; give a file name")
     if not path.parent.is_dir():
-        above = _file_above(path)
+        above = file_in_the_way(path)
         if above is not None:
             raise UsageError(f"{option} {path}: {above} is a file, not a folder")
         raise UsageError(f"{option} {path}: the folder {path.parent} does not exist")
@@ -48,17 +49,9 @@ def check_output_file(path: Path | None, option: str, suffixes: tuple[str, ...] 
 def check_cache_dir(path: Path | None) -> None:
     if path is not None and path.exists() and not path.is_dir():
         raise UsageError(f"--cache-dir {path} is a file; give a folder for the vector cache")
-    above = _file_above(path) if path is not None else None
+    above = file_in_the_way(path) if path is not None else None
     if above is not None:
         raise UsageError(f"--cache-dir {path}: {above} is a file, not a folder; give a folder for the vector cache")
-
-
-def _file_above(path: Path) -> Path | None:
-    """The first folder on `path`'s way that exists as something other than a folder (None: none)."""
-    for parent in path.parents:
-        if parent.exists():
-            return None if parent.is_dir() else parent
-    return None
 
 
 def benchmark_glosses(registry: Registry, benchmark: str, data_root: Path | None, options: dict[str, Any]) -> list[str]:

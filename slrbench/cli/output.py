@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
-import re
 from typing import Any, Iterator
 
 import typer
@@ -43,8 +42,9 @@ _STORAGE_HINTS = {errno.ENOSPC: "free some space or choose another folder", errn
 def storage_error_line(error: OSError) -> str:
     """`FILE: No space left on device; free some space ...`, naming the file slrbench meant to write
     rather than its hidden temporary (`slrbench.files.temporary_path`)."""
-    name = str(error.filename or "")
-    name = re.sub(r"(^|/)\.([^/]*)\.\d+\.partial([^/]*)(?=/|$)", r"\1\2\3", name)
+    from slrbench.files import real_name
+
+    name = real_name(str(error.filename or ""))
     hint = _STORAGE_HINTS.get(error.errno, "")
     return f"{name + ': ' if name else ''}{error.strerror or error}{'; ' + hint if hint else ''}"
 

@@ -14,18 +14,16 @@ written anywhere, least of all into the data root (`--show-worst` draws into its
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Callable, Optional
 
 import numpy as np
 
-from slrbench.data.benchmark import open_benchmark
+from slrbench.data.benchmark import OpenBenchmark
 from slrbench.data.decoding import VideoUnreadable, quiet_native_stderr
 from slrbench.data.keypoint_quality import KeypointQuality, keypoint_quality, worst_tracks
 from slrbench.data.keypoints import KeypointsUnavailable, KeypointTrack, format_frame, rescale_keypoints
 from slrbench.data.sources import FileClipReader, no_frame_reason, read_row_keypoints
 from slrbench.interfaces import SPLITS
-from slrbench.registry import Registry
 
 # A sample's keypoints are "outside the frame" when more than OUTSIDE_FRACTION of its confidently
 # detected points (score > OUTSIDE_SCORE) lie more than OUTSIDE_MARGIN of the frame's width or
@@ -36,14 +34,11 @@ OUTSIDE_FRACTION = 0.25
 DECODE_CHUNK = 32  # frames decoded at once: bounded memory for long, large videos
 
 
-def check_benchmark(registry: Registry, benchmark: str, data_root: Optional[Path],
-                    options: Optional[dict[str, Any]] = None,
-                    progress: Optional[Callable[[int, int], None]] = None,
+def check_benchmark(opened: OpenBenchmark, progress: Optional[Callable[[int, int], None]] = None,
                     sample: Optional[int] = None, worst: Optional[int] = None) -> dict[str, Any]:
-    """The report of `data check` (docs/data.md). `sample`: check that many samples per split, drawn
-    at random with a fixed seed (default: every sample); `worst`: rank the keypoint tracks and report
-    that many of the worst."""
-    opened = open_benchmark(registry, benchmark, data_root, options)
+    """The report of `data check` (docs/data.md) on a benchmark `open_benchmark` opened. `sample`: check
+    that many samples per split, drawn at random with a fixed seed (default: every sample); `worst`:
+    rank the keypoint tracks and report that many of the worst."""
     table = opened.manifest()
     embedded = opened.clip_reader()
     splits = {split: {"annotated": 0, "checked": 0, "usable": 0, "videos_present": 0, "videos_missing": 0,
@@ -75,7 +70,7 @@ def check_benchmark(registry: Registry, benchmark: str, data_root: Optional[Path
         ranked = {"worst_keypoints": [quality.as_dict() for quality in worst_tracks(findings.qualities, worst)],
                   "without_keypoints": findings.without_keypoints}
     return {
-        "benchmark": benchmark, "dataset": opened.dataset_name, "layout": opened.dataset.data_layout(),
+        "benchmark": opened.name, "dataset": opened.dataset_name, "layout": opened.dataset.data_layout(),
         "num_classes": opened.info.num_classes, "splits": splits,
         "warnings": warnings, "problems": findings.problems,
         "unusable_splits": [split for split, counts in splits.items() if counts["checked"] and not counts["usable"]],

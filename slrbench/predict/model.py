@@ -15,12 +15,13 @@ import torch
 
 from slrbench.errors import UsageError
 from slrbench.evaluation.rundir import read_json
+from slrbench.exported import inference_weights_folder
 from slrbench.inputs import loader_streams, stream_table
 from slrbench.registry import Registry
 from slrbench.runconfig import RunPlan
 from slrbench.training.build import BackboneInputs, InferenceParts, build_backbone
 from slrbench.training.checkpoints import load_weights_strictly
-from slrbench.training.eval_run import recorded_plan, trained_weights
+from slrbench.training.eval_run import recorded_plan
 from slrbench.training.model import SignModel
 
 
@@ -59,7 +60,7 @@ def load_predictor(registry: Registry, run_dir: Path, device: torch.device) -> P
     if not isinstance(recorded.get("plan"), dict):
         raise UsageError(f"{run_dir / 'config.json'}: no 'plan' object; is {run_dir} a slrbench run directory?")
     plan = recorded_plan(registry, run_dir, recorded["plan"])
-    weights = trained_weights(run_dir)
+    weights = inference_weights_folder(run_dir)
     if weights is None:
         raise UsageError(f"{run_dir} has no complete checkpoint (best/ or checkpoint/) to predict with")
     names = _class_names(run_dir, recorded.get("num_classes"))

@@ -30,12 +30,6 @@ def recorded_plan(registry: Registry, run_dir: Path, stored: dict) -> RunPlan:
     return RunPlan.read(stored, registry, str(run_dir / "config.json"))
 
 
-def trained_weights(run_dir: Path) -> Path | None:
-    """The folder holding the model's weights: an exported model's own (its sha256 checked), else the
-    run's best weights, else its last checkpoint; None when it has none complete."""
-    return inference_weights_folder(run_dir)
-
-
 def evaluate_run(registry: Registry, run_dir: Path, crops: int, heads: list[str] | None,
                  device_choice: str = "auto", out: Path | None = None, data_root: Path | None = None) -> RunOutcome:
     """Re-evaluate a finished run's best weights (its last checkpoint when it has none), or an exported
@@ -47,7 +41,7 @@ def evaluate_run(registry: Registry, run_dir: Path, crops: int, heads: list[str]
                                                 **({"data_root": data_root} if data_root is not None else {})})
     plan = plan.model_copy(update={"settings": settings})
     device = resolve_device(device_choice)
-    weights = trained_weights(run_dir)
+    weights = inference_weights_folder(run_dir)
     if weights is None:
         raise UsageError(f"{run_dir} has no complete checkpoint to evaluate")
     parts = build_inference_parts(registry, plan)

@@ -13,6 +13,7 @@ import torch
 from slrbench.comparability import comparability_warnings
 from slrbench.errors import SlrbenchError, UsageError
 from slrbench.evaluation.rundir import write_evaluation, write_json
+from slrbench.exported import is_exported_model
 from slrbench.interfaces import LoggerContext
 from slrbench.ownership import RunDirLock, claim_run_dir
 from slrbench.registry import Registry
@@ -103,7 +104,7 @@ def default_run_dir(benchmark: str) -> Path:
 def run_state(run_dir: Path) -> str:
     """NEW (nothing trained: no config.json, or a run that stopped before its first epoch was saved),
     STARTED (a complete checkpoint), FINISHED (evaluated) or IMPORTED (`import-checkpoint`)."""
-    if (run_dir / "import_report.json").is_file() or (run_dir / "slrbench-export.json").is_file():
+    if (run_dir / "import_report.json").is_file() or is_exported_model(run_dir):
         return IMPORTED  # an imported checkpoint or an exported model (`slrbench export`): weights, no run
     if (run_dir / "metrics.json").is_file():
         return FINISHED
