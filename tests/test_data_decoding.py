@@ -74,7 +74,7 @@ def test_pyav_seeks_to_the_keyframe_before_the_window_and_reads_the_same_frames(
     path = tmp_path / "gop10.mp4"
     _keyframe_every(path, 10)
     video = open_video(path, "pyav")
-    everything = video._read(set(range(60)), 0)  # decoded from the first frame
+    everything, _ = video._read(set(range(60)), 0, planar=False, window=False)  # decoded from the first frame
     assert video.start_for(35) == 30 and video.start_for(30) == 30 and video.start_for(9) == 0
     window = list(range(35, 51))
     assert np.array_equal(video.frames(window), np.stack([everything[i] for i in window]))

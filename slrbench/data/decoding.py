@@ -27,6 +27,7 @@ import numpy as np
 
 from slrbench.data.video_probe import VideoHeader, VideoLimits, check_decoded_size, check_header, probe_video
 from slrbench.data.video_probe import first_line as _first_line
+from slrbench.data.yuv import YUV420Frames, planar_range
 
 
 class VideoUnreadable(Exception):
@@ -170,59 +171,86 @@ class PyAVVideo:
         before = [key for key in keys if key <= frames[first]]
         return frames.index(before[-1]) if before else 0
 
-    def _decoded(self, start: int = 0) -> Iterator[tuple[int, "av.VideoFrame"]]:
+    def _positions(self) -> dict[int, int]:
+        """{timestamp: frame index} when the packets' timestamps place every frame, else {}."""
+        frames = self.timestamps()[0]
+        if len(frames) != self.num_frames or len(set(frames)) != len(frames):
+            return {}
+        return {pts: i for i, pts in enumerate(frames)}
+
+    def _decoded(self, start: int = 0, window_from: Optional[int] = None) -> Iterator[tuple[int, "av.VideoFrame"]]:
         """(index, frame) in order from frame `start` (seeking to it, a keyframe); a decoding error
-        becomes VideoUnreadable. Quiet only while decoding, never while the caller holds a frame."""
+        becomes VideoUnreadable. Quiet only while decoding, never while the caller holds a frame.
+        `window_from`: a window read from that frame on, as the loader's workers do: one decoder thread
+        each (the workers are the parallelism), and frames before the window that no other frame
+        refers to are not decoded (frames are then placed by their timestamps; the same frames come out)."""
         import av
 
-        position = {pts: i for i, pts in enumerate(self.timestamps()[0])} if start else {}
+        position = self._positions() if start or window_from else {}
+        first_pts = self.timestamps()[0][window_from] if window_from and position else None
         try:
             with quiet_native_stderr():
                 container = av.open(str(self.path), metadata_errors="replace")
             with container:
                 stream = container.streams.video[0]
-                stream.thread_type = "AUTO"
+                if window_from is None:
+                    stream.thread_type = "AUTO"
+                else:
+                    stream.codec_context.thread_count = 1
                 if start:
                     with quiet_native_stderr():
                         container.seek(self.timestamps()[0][start], stream=stream, backward=True, any_frame=False)
-                frames = container.decode(stream)
+                skipping = first_pts is not None
+                if skipping:
+                    stream.codec_context.skip_frame = "NONREF"
                 index = start - 1
-                while True:
+                for packet in container.demux(stream):
+                    if skipping and (packet.pts is None or packet.pts >= first_pts):
+                        stream.codec_context.skip_frame = "DEFAULT"  # from here on every frame is decoded
+                        skipping = False
                     with quiet_native_stderr():
-                        frame = next(frames, None)
-                        if frame is None:
-                            return
+                        decoded = packet.decode()
+                    for frame in decoded:
                         _check_decoded(self.path, 1, (frame.width, frame.height), self.limits)
                         if max(frame.width, frame.height) > self.limits.max_side:
                             raise VideoUnreadable(f"{self.path}: decodes {frame.width}x{frame.height} frames "
                                                   f"(limit {self.limits.max_side} pixels a side)")
-                    index = position.get(frame.pts, -1) if start else index + 1
-                    if index < 0:  # after a seek, a frame whose timestamp no packet had: cannot be placed
-                        raise _LostPlace()
-                    yield index, frame
+                        index = position.get(frame.pts, -1) if position else index + 1
+                        if index < 0:  # a frame whose timestamp no packet had: cannot be placed
+                            raise _LostPlace()
+                        yield index, frame
         except (av.FFmpegError, OSError, IndexError, AttributeError) as error:
             raise VideoUnreadable(f"{self.path}: {_first_line(error)}") from None
 
-    def frames(self, indices: Sequence[int]) -> np.ndarray:
+    def frames(self, indices: Sequence[int], planar: bool = False) -> np.ndarray | YUV420Frames:
+        """(t, H, W, 3) uint8 RGB frames; with `planar`, the decoder's I420 planes instead where the
+        stream's frames can be converted on the device (`slrbench.data.yuv`)."""
         wanted = set(int(i) for i in indices)
         _check_decoded(self.path, len(wanted), self.size, self.limits)
         try:
-            found = self._read(wanted, self.start_for(min(wanted)))
-        except _LostPlace:
-            found = self._read(wanted, 0)
+            found, full_range = self._read(wanted, self.start_for(min(wanted)), planar, window=True)
+        except _LostPlace:  # decode from the start, counting frames
+            found, full_range = self._read(wanted, 0, planar, window=False)
         if len(found) < len(wanted):
             raise VideoUnreadable(f"{self.path}: decoded {len(found)} of {len(wanted)} requested frames")
-        return np.stack([found[int(i)] for i in indices])
+        stacked = np.stack([found[int(i)] for i in indices])
+        return stacked if full_range is None else YUV420Frames(stacked, full_range)
 
-    def _read(self, wanted: set[int], start: int) -> dict[int, np.ndarray]:
-        last, found = max(wanted), {}
-        for index, frame in self._decoded(start):
+    def _read(self, wanted: set[int], start: int, planar: bool,
+              window: bool) -> tuple[dict[int, np.ndarray], Optional[bool]]:
+        """The wanted frames by index, and None (RGB) or whether the I420 planes are full range."""
+        last, found, full_range = max(wanted), {}, None
+        for index, frame in self._decoded(start, min(wanted) if window else None):
             if index in wanted:
+                if planar and not found:
+                    full_range = planar_range(frame)
+                elif full_range is not None and planar_range(frame) != full_range:  # the stream changed format
+                    return self._read(wanted, start, False, window)
                 with quiet_native_stderr():
-                    found[index] = frame.to_ndarray(format="rgb24")
+                    found[index] = frame.to_ndarray(format="rgb24") if full_range is None else frame.to_ndarray()
             if index >= last:
                 break
-        return found
+        return found, full_range
 
     def chunks(self, size: int) -> Iterator[np.ndarray]:
         """Every frame in order, `size` at a time, decoding the file once."""

@@ -18,7 +18,7 @@ on the number of workers.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
@@ -27,15 +27,17 @@ import torch
 from slrbench.data.decoding import VideoUnreadable
 from slrbench.data.keypoints import KeypointsUnavailable, rescale_keypoints
 from slrbench.data.sampling import epoch_order
-from slrbench.data.sources import ClipReader, ClipSource, FileClipReader
+from slrbench.data.sources import ClipReader, ClipSource, FileClipReader, window_frames
 from slrbench.data.transforms import (
     TEST_VIEWS, ColourJitter, CropBox, crop_keypoints, evaluation_windows, normalise_keypoints, train_window,
 )
 from slrbench.data.video_batch import FRAMES, collate_frames, make_videos, sample_frames
+from slrbench.data.yuv import YUV420Frames
 from slrbench.errors import UsageError
 from slrbench.inputs import InputStream, loader_streams, stream_table
 
 UNREADABLE = (VideoUnreadable, KeypointsUnavailable)
+VIDEO_TRANSPORTS = ("auto", "rgb", "yuv420")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,10 @@ class LoaderSettings:
     test_view: str = "full"  # evaluation box: "full" frame (the reference) or "center-crop" (224/256)
     streams: tuple[InputStream, ...] = ()  # the backbone plugin's own (derived) streams
     keypoint_channels: Optional[tuple[int, ...]] = None  # of the 63; None: all
+    # how workers ship decoded frames: "rgb", "yuv420" (I420 planes where PyAV decodes them, converted
+    # on the device: `slrbench.data.yuv`), or "auto": yuv420 to a GPU, rgb to a CPU (whose workers then
+    # convert in parallel with the step, instead of the step's own process)
+    video_transport: str = "auto"
 
     def made_streams(self) -> tuple[str, ...]:
         """The built-in streams the loader makes (those consumed, and those derived streams need)."""
@@ -86,6 +92,7 @@ def load_sample(source: ClipSource, settings: LoaderSettings, train: bool, views
     the device makes the video - or, with `video_here` (a plugin stream derives from the video in
     the worker), the video itself in each view."""
     made = settings.made_streams()
+    planar = settings.video_transport == "yuv420"
     start, end = source.clip_range()
     length = end - start
     windows = [train_window(length, settings.num_frames, rng)] if train else evaluation_windows(length, settings.num_frames, views)
@@ -94,8 +101,8 @@ def load_sample(source: ClipSource, settings: LoaderSettings, train: bool, views
     frame_size = None
     if "video" in made:
         needed = np.unique(np.concatenate(windows))  # decode each needed frame once
-        frames = source.frames((needed + start).tolist())  # (u, H, W, 3) uint8
-        frame_size = (frames.shape[2], frames.shape[1])
+        frames = window_frames(source, (needed + start).tolist(), planar and not video_here)  # RGB or I420
+        frame_size = frames.size if isinstance(frames, YUV420Frames) else (frames.shape[2], frames.shape[1])
     frame_size = frame_size or source.frame_size()
     box = (CropBox.random_resized(frame_size, rng, settings.crop_scale, settings.crop_ratio) if train
            else CropBox.for_test(frame_size, settings.test_view))
@@ -103,7 +110,8 @@ def load_sample(source: ClipSource, settings: LoaderSettings, train: bool, views
         jitter = ColourJitter.draw(rng) if train and rng.random() < settings.jitter_probability else None
         position = {int(index): i for i, index in enumerate(needed)}
         positions = [[position[int(i)] for i in window] for window in windows]
-        part = sample_frames(torch.from_numpy(np.ascontiguousarray(frames)), positions, box, jitter)
+        pixels = frames if isinstance(frames, YUV420Frames) else torch.from_numpy(np.ascontiguousarray(frames))
+        part = sample_frames(pixels, positions, box, jitter)
         if video_here:
             for output, video in zip(outputs, make_videos(collate_frames([part]), settings.video_size, "cpu")):
                 output["video"] = video[0]
@@ -198,12 +206,16 @@ class ClipLoader:
             raise UsageError(f"the loader provides {', '.join(known)}, not {', '.join(unknown)}")
         if settings.test_view not in TEST_VIEWS:
             raise UsageError(f"test_view must be one of {', '.join(TEST_VIEWS)} (got '{settings.test_view}')")
+        if settings.video_transport not in VIDEO_TRANSPORTS:
+            raise UsageError(f"video_transport must be one of {', '.join(VIDEO_TRANSPORTS)} (got '{settings.video_transport}')")
+        self.device = torch.device(device)
+        if settings.video_transport == "auto":
+            settings = replace(settings, video_transport="yuv420" if self.device.type == "cuda" else "rgb")
         self.split, self.settings = split, settings
         self.train = split == "train" if train is None else train
-        self.reader = reader or FileClipReader()
+        self.reader = reader or FileClipReader(planar=settings.video_transport == "yuv420")
         self.dataset = ClipDataset(rows, self.reader, settings, self.train, views, seed)
         self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
-        self.device = torch.device(device)
         self.pin_memory = self.device.type == "cuda" if pin_memory is None else pin_memory
         self.report = LoaderReport()
         _preload_pickles(rows, settings)

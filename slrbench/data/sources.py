@@ -12,8 +12,9 @@ from typing import Any, Mapping, Optional, Protocol, Sequence
 
 import numpy as np
 
-from slrbench.data.decoding import VideoUnreadable
+from slrbench.data.decoding import PyAVVideo, VideoUnreadable
 from slrbench.data.keypoints import KeypointsUnavailable, KeypointTrack, has_keypoints, parse_frame, read_keypoints
+from slrbench.data.yuv import YUV420Frames
 from slrbench.data.zip_media import open_video_reference, video_present
 
 
@@ -64,14 +65,22 @@ def _frame_bound(value: Any) -> Optional[int]:
     return int(value)
 
 
+def window_frames(source: ClipSource, indices: Sequence[int], planar: bool) -> np.ndarray | YUV420Frames:
+    """A window's frames as RGB, or with `planar` as I420 planes where the source decodes them so."""
+    if planar and isinstance(source, FileClipSource):
+        return source.frames(indices, planar=True)
+    return source.frames(indices)
+
+
 @dataclass
 class FileClipSource:
     row: Mapping[str, Any]
     decoder_choice: str
     need_video: bool
+    planar: bool = False  # frames will be asked for as I420 planes: PyAV first, which decodes to them
 
     def __post_init__(self):
-        self._video = open_video_reference(self.row["video"], self.decoder_choice) if self.need_video else None
+        self._video = self._open_video() if self.need_video else None
         self._track: Optional[KeypointTrack] = None
         self.decoder = self._video.decoder if self._video is not None else ""
 
@@ -89,8 +98,18 @@ class FileClipSource:
             raise VideoUnreadable(f"{self.row['video']}: frames [{start}, {end}) are empty (the file has {total})")
         return start, end
 
-    def frames(self, indices: Sequence[int]) -> np.ndarray:
+    def _open_video(self):
+        if self.planar and self.decoder_choice == "auto":
+            try:
+                return open_video_reference(self.row["video"], "pyav")
+            except VideoUnreadable:
+                pass  # decord may read what PyAV cannot (RGB then)
+        return open_video_reference(self.row["video"], self.decoder_choice)
+
+    def frames(self, indices: Sequence[int], planar: bool = False) -> np.ndarray | YUV420Frames:
         assert self._video is not None
+        if planar and isinstance(self._video, PyAVVideo):
+            return self._video.frames(indices, planar=True)
         return self._video.frames(indices)
 
     def frame_size(self) -> tuple[int, int]:
@@ -107,17 +126,18 @@ class FileClipSource:
 
 
 class FileClipReader:
-    """Videos (decord, PyAV fallback; files or zip members) and keypoint files named in the manifest."""
+    """Videos (decord, PyAV fallback; files or zip members) and keypoint files named in the manifest.
+    `planar`: the loader asks for I420 planes (a GPU run), which PyAV decodes to: "auto" tries it first."""
 
-    def __init__(self, decoder: str = "auto"):
-        self.decoder = decoder
+    def __init__(self, decoder: str = "auto", planar: bool = False):
+        self.decoder, self.planar = decoder, planar
 
     def open(self, row: Mapping[str, Any], need_video: bool, need_keypoints: bool) -> ClipSource:
         if need_video and not row.get("video"):
             raise VideoUnreadable(f"sample {row['sample_id']}: no video file in the manifest")
         if need_keypoints and not row.get("keypoints"):
             raise KeypointsUnavailable(f"sample {row['sample_id']}: no keypoints file")
-        return FileClipSource(row, self.decoder, need_video)
+        return FileClipSource(row, self.decoder, need_video, self.planar)
 
     def video_present(self, row: Mapping[str, Any]) -> bool:
         return video_present(row.get("video"))
