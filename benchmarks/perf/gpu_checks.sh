@@ -12,8 +12,9 @@ python=${PYTHON:-.venv/bin/python}
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 "$python" -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"
 
-# The video made on the GPU from the workers' uint8 frames: within a level of the CPU's.
-"$python" -m pytest -q -p no:randomly tests/test_video_batch.py -k gpu
+# The video made on the GPU from the workers' uint8 frames: within a level of the CPU's; the I420
+# planes the workers ship to a GPU converted there exactly as on the CPU.
+"$python" -m pytest -q -p no:randomly tests/test_video_batch.py tests/test_video_yuv.py -k gpu
 
 # The training step: the reference's procedure (fp32) against slrbench's (fp32, bf16) at batch 8 and 16.
 "$python" benchmarks/perf/train_step.py --device cuda

@@ -176,8 +176,8 @@ def main() -> None:
     print(f"making a batch's video on this CPU: {device_ms:.0f} ms ({device_ms / args.batch_size:.0f} ms a clip) "
           f"from RGB, {planar_ms:.0f} ms from I420 planes")
     gpu, ceiling = rates["slrbench loader to a GPU: I420 batch"], rates["decode only, I420 planes (the ceiling)"]
-    print(f"loader to a GPU: {gpu / ceiling:.0%} of its decode ceiling; issue 17's goal >= 20 clips/s with 2 workers: "
-          f"{'met' if gpu >= 20 else 'not met'}")
+    goal = f"; issue 17's goal >= 20 clips/s with 2 workers: {'met' if gpu >= 20 else 'not met'}" if args.workers == 2 else ""
+    print(f"loader to a GPU: {gpu / ceiling:.0%} of its decode ceiling{goal}")
 
 
 def video_on_cpu_ms(loader: ClipLoader, rounds: int) -> float:
