@@ -282,6 +282,9 @@ def run_all(args: argparse.Namespace) -> list[tuple[Config, dict]]:
         alone = child(args, [pair[1]], steps=0)[0]  # the reference's first step in a process of its own
         timed[1] = timed[1] if "error" in timed[1] else {**timed[1], "peak_gib": alone.get("peak_gib", float("nan"))}
         results += [(pair[1], timed[1]), (pair[0], timed[0])]
+        if args.checkpointing:  # a model of its own: a process of its own, after the pair
+            config = Config("slrbench", b, args.precision[0], checkpointing=True)
+            results.append((config, child(args, [config])[0]))
     return results
 
 
@@ -306,6 +309,13 @@ def print_table(results: list[tuple[Config, dict]]) -> None:
         parts = "  ".join(f"{part} {theirs[part] / max(ours[part], 1e-9):.1f}x" for part in PARTS)
         print(f"  {config.label} b{config.batch} {config.precision}: step {theirs['step'] / ours['step']:.2f}x "
               f"faster, peak memory {base['peak_gib'] / result['peak_gib']:.2f}x smaller; {parts}")
+    plain = {(c.batch, c.precision): r for c, r in results if c.label == "slrbench" and "error" not in r}
+    for config, result in results:
+        base = plain.get((config.batch, config.precision))
+        if config.checkpointing and base is not None and "error" not in result:
+            print(f"  gradient checkpointing b{config.batch} {config.precision}: step "
+                  f"{result['parts']['step'] / base['parts']['step']:.2f}x the plain step's time, peak memory "
+                  f"{base['peak_gib'] / result['peak_gib']:.2f}x smaller")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -316,8 +326,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
                         "on cpu, fp32 bf16 on cuda (the reference's step is fp32)")
     parser.add_argument("--compile", action="store_true", help="cuda: also slrbench's step with torch.compile")
     parser.add_argument("--channels-last", action="store_true", help="cuda: also with channels_last_3d")
-    parser.add_argument("--checkpointing", action="store_true", help="cuda: also with gradient checkpointing "
-                        "(e.g. --batch 32: the reference's batch-norm batch on one GPU)")
+    parser.add_argument("--checkpointing", action="store_true", help="also slrbench's step with gradient "
+                        "checkpointing (e.g. --batch 32 on cuda: the reference's batch-norm batch on one GPU)")
     parser.add_argument("--steps", type=int, help="measured steps (default: 2 on cpu, 10 on cuda)")
     parser.add_argument("--warmup", type=int, help="steps before measuring (default: 1 on cpu, 3 on cuda)")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
