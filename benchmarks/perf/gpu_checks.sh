@@ -14,7 +14,9 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 
 # The video made on the GPU from the workers' uint8 frames: within a level of the CPU's; the I420
 # planes the workers ship to a GPU converted there exactly as on the CPU.
-"$python" -m pytest -q -p no:randomly tests/test_video_batch.py tests/test_video_yuv.py -k gpu
+# (all of test_video_yuv.py: it also checks that this host's libswscale gives the RGB the GPU computes)
+"$python" -m pytest -q -p no:randomly tests/test_video_batch.py -k gpu
+"$python" -m pytest -q -p no:randomly tests/test_video_yuv.py
 
 # The training step: the reference's procedure (fp32) against slrbench's (fp32, bf16) at batch 8 and 16.
 "$python" benchmarks/perf/train_step.py --device cuda

@@ -7,7 +7,8 @@ A worker that converts decoded frames to RGB spends about a third of its time in
 (the colours of `yuv420p` and `yuvj420p` video unless tagged otherwise): each chroma sample serves
 its 2 x 2 pixels, and the products are taken in 13-bit fixed point and floored as that code does,
 so the RGB is the decoders' RGB bit for bit (tests/test_video_yuv.py compares it with PyAV's on
-real video). Anything else (other chroma layouts or colours, odd sizes) is converted in the worker.
+real video, on the machine it runs on: another CPU's libswscale code could round differently, by a
+level). Anything else (other chroma layouts or colours, odd sizes) is converted in the worker.
 """
 from __future__ import annotations
 
