@@ -63,19 +63,28 @@ def study(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
                    env={"SLRBENCH_CACHE": str(tmp_path / "cache")})
 
 
+def _ctrl_c_reaches_this_process() -> None:
+    """As in a terminal: SIGINT neither ignored nor blocked, whatever the test process inherited (a
+    shell's background job ignores it, and some libraries block it in the thread that starts children)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def test_an_interrupted_study_resumes_and_a_finished_one_skips_every_cell(tmp_path):
     recipe, out = write_recipe(tmp_path), tmp_path / "study"
     arguments = ["--all-variants", "--seeds", "2", "--out", str(out), "--jobs", "2"]
     process = subprocess.Popen([sys.executable, "-m", "slrbench", "study", "--config", str(recipe), *arguments],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=_ctrl_c_reaches_this_process,
                                env={**os.environ, "SLRBENCH_CACHE": str(tmp_path / "cache"), "COLUMNS": "200"})
     deadline = time.monotonic() + 60
     while process.poll() is None and time.monotonic() < deadline and \
             not any((out / cell / "config.json").is_file() for cell in CELLS):
         time.sleep(0.05)
+    assert process.poll() is None, f"the study ended before it was interrupted: {process.communicate()}"
     os.killpg(process.pid, signal.SIGINT)  # as a Ctrl-C in the terminal: the study and its cells
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode != 0
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0, f"the study was not interrupted:\n{stdout}\n{stderr}"
     assert "continue with the same command: slrbench study" in stderr and len(stderr.strip().splitlines()) == 1
     interrupted = [cell for cell in CELLS if (out / cell / "config.json").is_file()
                    and not (out / cell / "metrics.json").is_file()]
