@@ -165,7 +165,7 @@ def make_batch(args: argparse.Namespace, config: Config, seed: int) -> dict[str,
         batch["keypoints"] = torch.from_numpy(points.astype(np.float32))
         batch["boxes"] = torch.tensor([[box.x0, box.y0, box.width, box.height] for box in boxes])
         return batch
-    batch[FRAMES] = collate_frames([sample_frames(torch.from_numpy(f), [list(range(t))], box, jitter)
+    batch[FRAMES] = collate_frames([sample_frames(f, [list(range(t))], box, jitter)
                                     for f, box, jitter in zip(frames, boxes, jitters)])
     batch["views"] = [{
         "keypoints": torch.stack([crop_keypoints(p, box, grid) for p, box in zip(points, boxes)]),

@@ -110,8 +110,7 @@ def load_sample(source: ClipSource, settings: LoaderSettings, train: bool, views
         jitter = ColourJitter.draw(rng) if train and rng.random() < settings.jitter_probability else None
         position = {int(index): i for i, index in enumerate(needed)}
         positions = [[position[int(i)] for i in window] for window in windows]
-        pixels = frames if isinstance(frames, YUV420Frames) else torch.from_numpy(np.ascontiguousarray(frames))
-        part = sample_frames(pixels, positions, box, jitter)
+        part = sample_frames(frames, positions, box, jitter)
         if video_here:
             for output, video in zip(outputs, make_videos(collate_frames([part]), settings.video_size, "cpu")):
                 output["video"] = video[0]

@@ -29,13 +29,13 @@ from slrbench.data.yuv import YUV420Frames, i420_to_rgb
 FRAMES = "video_frames"  # the batch key of the collated frames (removed when the video is made)
 
 
-def sample_frames(frames: torch.Tensor | YUV420Frames, positions: Sequence[Sequence[int]], box: CropBox,
+def sample_frames(frames: np.ndarray | YUV420Frames, positions: Sequence[Sequence[int]], box: CropBox,
                   jitter: Optional[ColourJitter]) -> dict[str, Any]:
     """One sample's part of the batch: (u, H, W, 3) uint8 RGB frames or their I420 planes (each decoded
     frame once), the (V, T) positions of every view's frames among them, its crop box and its jitter
     (None: none)."""
     planar = isinstance(frames, YUV420Frames)
-    pixels = torch.from_numpy(np.ascontiguousarray(frames.planes)) if planar else frames
+    pixels = torch.from_numpy(np.ascontiguousarray(frames.planes if planar else frames))
     return {"frames": pixels, "full_range": frames.full_range if planar else None,
             "positions": torch.as_tensor(positions, dtype=torch.long),
             "box": (box.x0, box.y0, box.width, box.height), "jitter": jitter}
@@ -49,7 +49,7 @@ def collate_frames(samples: list[dict[str, Any]]) -> dict[str, Any]:
     ranges = [sample["full_range"] for sample in samples]
     planar = all(r is not None for r in ranges) and len({tuple(f.shape[1:]) for f in frames}) == 1
     if not planar:
-        frames = [f if r is None else i420_to_rgb(f[None], torch.tensor([r]))[0] for f, r in zip(frames, ranges)]
+        frames = [f if r is None else i420_to_rgb(f[None], [r])[0] for f, r in zip(frames, ranges)]
     shape = tuple(max(f.shape[d] for f in frames) for d in range(frames[0].dim()))
     padded = [f if tuple(f.shape) == shape else _padded(f, shape) for f in frames]
     collated = {"frames": default_collate(padded), "counts": [int(f.shape[0]) for f in frames],

@@ -13,7 +13,7 @@ level). Anything else (other chroma layouts or colours, odd sizes) is converted 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 
@@ -64,28 +64,31 @@ LIMITED_RANGE = {**_fixed_point(255 / 219, 255 / 224), "y_offset": 16}  # Y in [
 FULL_RANGE = {**_fixed_point(1.0, 1.0), "y_offset": 0}
 
 
-def _coefficients(full_range: torch.Tensor) -> dict[str, torch.Tensor]:
-    """(B,) bool -> each coefficient as a (B, 1, 1, 1) int32 tensor, the sample's own range."""
-    import torch
-
-    return {name: torch.tensor([LIMITED_RANGE[name], FULL_RANGE[name]], dtype=torch.int32, device=full_range.device)
-            [full_range.long()].view(-1, 1, 1, 1) for name in LIMITED_RANGE}
-
-
-def _product(samples: torch.Tensor, coefficient: torch.Tensor) -> torch.Tensor:
+def _product(samples: torch.Tensor, coefficient: int) -> torch.Tensor:
     """The high 16 bits of (samples << 3) * coefficient, floored: the fixed-point product of the x86 code."""
     import torch
 
-    return torch.div(samples * 8 * coefficient, 1 << 16, rounding_mode="floor")
+    return torch.div(samples * (8 * coefficient), 1 << 16, rounding_mode="floor")
 
 
-def i420_to_rgb(planes: torch.Tensor, full_range: torch.Tensor) -> torch.Tensor:
-    """(B, t, 3H/2, W) uint8 I420 and (B,) bool -> (B, t, H, W, 3) uint8 RGB, on the planes' device."""
+def i420_to_rgb(planes: torch.Tensor, full_range: Sequence[bool] | torch.Tensor) -> torch.Tensor:
+    """(B, t, 3H/2, W) uint8 I420 and each sample's range -> (B, t, H, W, 3) uint8 RGB, on the planes'
+    device. The ranges are read on the host (the collated batch keeps them there): the coefficients
+    are plain numbers, so converting copies nothing to the device and never waits for it."""
+    import torch
+
+    ranges = [bool(value) for value in (full_range.tolist() if isinstance(full_range, torch.Tensor) else full_range)]
+    if len(set(ranges)) == 1:  # one range in the batch: one conversion
+        return _converted(planes, FULL_RANGE if ranges[0] else LIMITED_RANGE)
+    return torch.cat([_converted(planes[b:b + 1], FULL_RANGE if full else LIMITED_RANGE)
+                      for b, full in enumerate(ranges)])
+
+
+def _converted(planes: torch.Tensor, c: dict[str, int]) -> torch.Tensor:
     import torch
 
     batch, frames, rows, width = planes.shape
     height = rows * 2 // 3
-    c = _coefficients(full_range.to(planes.device))
     luma = planes[:, :, :height].to(torch.int32)
     chroma = planes[:, :, height:].reshape(batch, frames, 2, height // 2, width // 2).to(torch.int32) - 128
     u, v = chroma[:, :, 0], chroma[:, :, 1]
